@@ -1,0 +1,235 @@
+package host
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mixbox/mixbox/host/internal/manifest"
+	"github.com/mixbox/mixbox/host/internal/state"
+	"github.com/mixbox/mixbox/host/internal/step"
+	"github.com/mixbox/mixbox/host/internal/tmpl"
+)
+
+// bundle is the loaded definition of the bundle being run: porter.yaml and,
+// when present, bundle.json.
+type bundle struct {
+	m     *manifest.Manifest
+	b     *manifest.Bundle // nil without bundle.json
+	deps  map[string]*manifest.Bundle
+	paths paths
+}
+
+// bundleStep is one step of the action, unrendered.
+type bundleStep struct {
+	mixin string
+	s     manifest.Step
+}
+
+func (rt *Runtime) loadBundle(ctx context.Context) (*bundle, error) {
+	path := rt.manifestPath()
+	m, err := manifest.Load(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, withHint(fmt.Errorf("%w: read %s: %w", ErrManifest, path, err),
+				"pass the manifest with -f, or run from the bundle directory (/cnab/app)")
+		}
+		return nil, withHint(fmt.Errorf("%w: %w", ErrManifest, err), "fix porter.yaml and run again")
+	}
+	out := &bundle{m: m, paths: rt.paths}
+	b, err := manifest.LoadBundle(rt.paths.bundleJSON())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, withHint(fmt.Errorf("%w: %w", ErrManifest, err), "fix or remove "+rt.paths.bundleJSON())
+	default:
+		out.b = b
+	}
+	if len(m.Dependencies) > 0 {
+		deps, err := manifest.LoadDependencies(ctx, m, rt.paths.real)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrManifest, err)
+		}
+		out.deps = deps
+	}
+	return out, nil
+}
+
+func (b *bundle) steps(action string) ([]bundleStep, error) {
+	steps, err := b.m.Steps(action)
+	if err != nil {
+		return nil, withHint(err, "run one of the actions the manifest defines: "+strings.Join(b.m.Actions(), ", "))
+	}
+	out := make([]bundleStep, 0, len(steps))
+	for _, s := range steps {
+		out = append(out, bundleStep{mixin: s.Mixin, s: s})
+	}
+	return out, nil
+}
+
+// render builds the template data of a step, renders it and returns what
+// its mixin gets, and the values to mask from now on.
+func (b *bundle) render(ctx context.Context, action string, s bundleStep, env map[string]string, outputs map[string][]byte) (step.Input, []string, error) {
+	outs := make(map[string]string, len(outputs))
+	for k, v := range outputs {
+		outs[k] = string(v)
+	}
+	r, err := tmpl.RenderStep(ctx, tmpl.Input{
+		Manifest:     b.m,
+		Bundle:       b.b,
+		Dependencies: b.deps,
+		Action:       action,
+		Env:          env,
+		Outputs:      outs,
+		ResolvePath:  b.paths.real,
+	}, s.s)
+	if err != nil {
+		var sensitive []string
+		if r != nil {
+			sensitive = r.Sensitive
+		}
+		return step.Input{}, sensitive, err
+	}
+	args := []string{action}
+	if !manifest.IsCoreAction(action) {
+		args = []string{"invoke", "--action", action}
+	}
+	return step.Input{
+		Mixin:       s.mixin,
+		Action:      action,
+		Index:       s.s.Index,
+		Description: r.Description,
+		Args:        args,
+		Stdin:       r.Stdin,
+	}, r.Sensitive, nil
+}
+
+// sensitiveOutputs returns the values of step outputs that are to be masked:
+// all but declared bundle outputs that are not sensitive (Porter's rule).
+func (b *bundle) sensitiveOutputs(outputs map[string][]byte) []string {
+	var vals []string
+	for name, v := range outputs {
+		if o, ok := b.m.Output(name); ok && !o.Sensitive && !b.outputSensitiveInBundle(name) {
+			continue
+		}
+		vals = append(vals, string(v))
+	}
+	return vals
+}
+
+func (b *bundle) outputSensitiveInBundle(name string) bool {
+	return b.b != nil && b.b.IsOutputSensitive(name)
+}
+
+// applyStepOutputs writes the step outputs that are bundle outputs of the
+// action to /cnab/app/outputs/<name>.
+func (b *bundle) applyStepOutputs(action string, outputs map[string][]byte) error {
+	var errs []error
+	for name, v := range outputs {
+		o, ok := b.m.Output(name)
+		if !ok || !o.AppliesTo(action) {
+			continue
+		}
+		p := filepath.Join(b.paths.outputsDir(), name)
+		if err := os.WriteFile(p, v, 0o660); err != nil {
+			errs = append(errs, fmt.Errorf("write output %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// applyPathOutputs copies file-backed bundle outputs of the action that no
+// step produced to /cnab/app/outputs/<name>, when their file exists.
+func (b *bundle) applyPathOutputs(action string, produced map[string][]byte) error {
+	var errs []error
+	for _, o := range b.m.Outputs {
+		if o.Path == "" || !o.AppliesTo(action) {
+			continue
+		}
+		if _, ok := produced[o.Name]; ok {
+			continue
+		}
+		dst := filepath.Join(b.paths.outputsDir(), o.Name)
+		if _, err := os.Stat(dst); err == nil {
+			continue
+		}
+		data, err := os.ReadFile(b.paths.real(o.Path))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read output %s: %w", o.Name, err))
+			continue
+		}
+		if err := os.WriteFile(dst, data, 0o660); err != nil {
+			errs = append(errs, fmt.Errorf("write output %s: %w", o.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// fileParams returns the file parameters that apply to action with where
+// their file is on this host.
+func (b *bundle) fileParams(action string) map[string]string {
+	out := map[string]string{}
+	if b.b != nil {
+		for name, p := range b.b.Parameters {
+			if !p.AppliesTo(action) || !b.b.IsFileParameter(name) || p.Destination.Path == "" {
+				continue
+			}
+			out[name] = b.paths.real(p.Destination.Path)
+		}
+		return out
+	}
+	for _, p := range b.m.Parameters {
+		if p.Type == "file" && p.Path != "" && p.AppliesTo(action) {
+			out[p.Name] = b.paths.real(p.Path)
+		}
+	}
+	return out
+}
+
+// decodeFileParams decodes the file parameters of the action in place, as
+// Porter's runtime does: missing files are skipped, "null" is deleted.
+func (b *bundle) decodeFileParams(action string) error {
+	for name, p := range b.fileParams(action) {
+		if name == "porter-state" {
+			continue // the state bag is read by initialize
+		}
+		data, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read parameter %s: %w", name, err)
+		}
+		if string(data) == "null" {
+			if err := os.Remove(p); err != nil {
+				return fmt.Errorf("remove parameter %s: %w", name, err)
+			}
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(string(data))
+		if err != nil {
+			return withHint(fmt.Errorf("decode parameter %s: %w", name, err),
+				fmt.Sprintf("a file parameter arrives base64-encoded at %s; pass its content with --param %s=VALUE or write base64 there", p, name))
+		}
+		if err := os.WriteFile(p, raw, 0o644); err != nil {
+			return fmt.Errorf("write parameter %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (b *bundle) stateVars() []state.Var {
+	vars := make([]state.Var, 0, len(b.m.State))
+	for _, s := range b.m.State {
+		vars = append(vars, state.Var{Name: s.Name, Path: b.paths.real(s.Path)})
+	}
+	return vars
+}

@@ -1,0 +1,184 @@
+package native
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mixbox/mixbox/host/internal/step"
+)
+
+// maxOutputFile bounds one output file read back from the outputs directory.
+const maxOutputFile = 64 << 20
+
+// maxStderr bounds the stderr kept for the step's error.
+const maxStderr = 64 << 10
+
+// ErrFailed is wrapped by the error of a step whose runtime exited non-zero.
+var ErrFailed = errors.New("mixin failed")
+
+// Options configure a Runner.
+type Options struct {
+	// Name is the mixin's name.
+	Name string
+	// Path is the runtime binary.
+	Path string
+	// Dir is the working directory, the bundle directory on this host.
+	Dir string
+	// OutputsDir is where the mixin writes its outputs (<bundle>/porter/outputs).
+	OutputsDir string
+	// Env is the whole environment of the process.
+	Env []string
+	// WaitDelay is how long after SIGTERM the process group is killed.
+	// Zero means 30s, as Porter.
+	WaitDelay time.Duration
+}
+
+// Runner runs steps with a native runtime binary.
+type Runner struct {
+	opts Options
+}
+
+var _ step.Runner = (*Runner)(nil)
+
+// New returns a Runner.
+func New(opts Options) *Runner {
+	if opts.WaitDelay == 0 {
+		opts.WaitDelay = 30 * time.Second
+	}
+	return &Runner{opts: opts}
+}
+
+// Name implements step.Runner.
+func (r *Runner) Name() string { return r.opts.Name }
+
+// Form implements step.Runner.
+func (r *Runner) Form() step.Form { return step.FormNative }
+
+// Run implements step.Runner.
+func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Result, error) {
+	if err := os.MkdirAll(r.opts.OutputsDir, 0o770); err != nil {
+		return step.Result{}, fmt.Errorf("create outputs dir: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, r.opts.Path, in.Args...)
+	cmd.Args[0] = r.opts.Path
+	cmd.Dir = r.opts.Dir
+	cmd.Env = r.opts.Env
+	cmd.Stdin = bytes.NewReader(in.Stdin)
+	cmd.Stdout = sio.Stdout
+	var stderr tailBuffer
+	stderr.max = maxStderr
+	cmd.Stderr = io.MultiWriter(sio.Stderr, &stderr)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		// Signal the whole group: the mixin and whatever it started.
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	}
+	cmd.WaitDelay = r.opts.WaitDelay
+	runErr := cmd.Run()
+	if cmd.Process != nil {
+		// Make sure nothing of the group outlives the step.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the group may be gone already
+	}
+
+	outputs, outErr := collect(r.opts.OutputsDir)
+	res := step.Result{Outputs: outputs}
+	if runErr == nil {
+		return res, outErr
+	}
+	var exitErr *exec.ExitError
+	if errors.As(runErr, &exitErr) {
+		res.ExitCode = exitErr.ExitCode()
+		if res.ExitCode < 0 {
+			res.ExitCode = 1
+		}
+	} else {
+		res.ExitCode = 1
+	}
+	if ctx.Err() != nil {
+		return res, errors.Join(fmt.Errorf("run %s: stopped: %w", r.opts.Name, ctx.Err()), outErr)
+	}
+	if exitErr != nil {
+		msg := fmt.Errorf("%w: %s-runtime %s exited with code %d: %w%s", ErrFailed, r.opts.Name, strings.Join(in.Args, " "), res.ExitCode, runErr, stderr.lastLines(4))
+		return res, errors.Join(msg, outErr)
+	}
+	return res, errors.Join(fmt.Errorf("run %s: %w; check that %s is a %s-runtime binary built for this platform", r.opts.Name, runErr, r.opts.Path, r.opts.Name), outErr)
+}
+
+// collect reads every regular file of dir as an output and deletes it.
+func collect(dir string) (map[string][]byte, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read outputs: %w", err)
+	}
+	outputs := map[string][]byte{}
+	var errs []error
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		data, err := readCapped(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read output %s: %w", e.Name(), err))
+			continue
+		}
+		outputs[e.Name()] = data
+		if err := os.Remove(p); err != nil {
+			errs = append(errs, fmt.Errorf("remove output %s: %w", e.Name(), err))
+		}
+	}
+	return outputs, errors.Join(errs...)
+}
+
+func readCapped(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxOutputFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxOutputFile {
+		return nil, fmt.Errorf("over %d bytes", maxOutputFile)
+	}
+	return data, nil
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	buf []byte
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+	return len(p), nil
+}
+
+// lastLines returns the last n non-empty lines written, each on its own line
+// after a newline, or "" when nothing was written.
+func (t *tailBuffer) lastLines(n int) string {
+	lines := strings.Split(strings.TrimRight(string(t.buf), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	text := strings.TrimSpace(strings.Join(lines, "\n"))
+	if text == "" {
+		return ""
+	}
+	return "\n" + text
+}

@@ -1,0 +1,182 @@
+package host
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/mixbox/mixbox/host/internal/mask"
+)
+
+// runLog writes the run log in text (Porter's lines plus mixbox's step lines)
+// or JSON (one object per event). Everything it writes is masked.
+type runLog struct {
+	format LogFormat
+	set    *mask.Set
+	out    io.Writer // the raw stdout
+	errw   io.Writer // the raw stderr
+
+	mu      sync.Mutex // serialises JSON events
+	stdout  *mask.Writer
+	stderr  *mask.Writer
+	flushes []func() error
+}
+
+func newRunLog(format LogFormat, set *mask.Set, stdout, stderr io.Writer) *runLog {
+	l := &runLog{format: format, set: set, out: stdout, errw: stderr}
+	if format == LogJSON {
+		l.stdout = mask.NewWriter(&lineWriter{log: l, stream: "stdout"}, set)
+		l.stderr = mask.NewWriter(&lineWriter{log: l, stream: "stderr"}, set)
+	} else {
+		l.stdout = mask.NewWriter(stdout, set)
+		l.stderr = mask.NewWriter(stderr, set)
+	}
+	return l
+}
+
+// event is one JSON log record.
+type event struct {
+	Time       string `json:"time"`
+	Event      string `json:"event"`
+	Action     string `json:"action,omitempty"`
+	Bundle     string `json:"bundle,omitempty"`
+	Step       int    `json:"step,omitempty"`
+	Steps      int    `json:"steps,omitempty"`
+	Mixin      string `json:"mixin,omitempty"`
+	Form       string `json:"form,omitempty"`
+	Stream     string `json:"stream,omitempty"`
+	Text       string `json:"text,omitempty"`
+	DurationMS *int64 `json:"duration_ms,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+func (l *runLog) emit(e event) {
+	e.Time = time.Now().UTC().Format(time.RFC3339Nano)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(e) // an event always encodes
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = l.out.Write(buf.Bytes()) // the log is best effort
+}
+
+// masked returns text with the run's sensitive values masked.
+func (l *runLog) masked(text string) string { return l.set.String(text) }
+
+// line prints a line of the text log on stdout (masked).
+func (l *runLog) line(format string, args ...any) {
+	_, _ = fmt.Fprintf(l.stdout, format+"\n", args...)
+	_ = l.stdout.Flush()
+}
+
+func (l *runLog) banner(action, bundle, installation string) {
+	if l.format == LogJSON {
+		l.emit(event{Event: "run_start", Action: action, Bundle: bundle, Text: l.masked(installation)})
+		return
+	}
+	l.line("executing %s action from %s (installation: %s)", action, bundle, installation)
+}
+
+func (l *runLog) description(i, n int, desc string) {
+	if desc == "" {
+		return
+	}
+	if l.format == LogJSON {
+		l.emit(event{Event: "step_start", Step: i, Steps: n, Text: l.masked(desc)})
+		return
+	}
+	l.line("%s", desc)
+}
+
+func (l *runLog) stepEnd(i, n int, mixin, form string, d time.Duration, stepErr error) {
+	l.flush()
+	if l.format == LogJSON {
+		ms := d.Milliseconds()
+		e := event{Event: "step_end", Step: i, Steps: n, Mixin: mixin, Form: form, DurationMS: &ms}
+		if stepErr != nil {
+			e.Error = l.masked(stepErr.Error())
+		}
+		l.emit(e)
+		return
+	}
+	status := "done"
+	if stepErr != nil {
+		status = "failed"
+	}
+	l.line("step %d/%d %s: %s (%s) in %s", i, n, status, mixin, form, round(d))
+}
+
+func (l *runLog) warn(format string, args ...any) {
+	msg := l.masked(fmt.Sprintf(format, args...))
+	if l.format == LogJSON {
+		l.emit(event{Event: "warning", Text: msg})
+		return
+	}
+	_, _ = fmt.Fprintf(l.stderr, "warning: %s\n", msg)
+	_ = l.stderr.Flush()
+}
+
+func (l *runLog) debug(format string, args ...any) {
+	msg := l.masked(fmt.Sprintf(format, args...))
+	if l.format == LogJSON {
+		l.emit(event{Event: "debug", Text: msg})
+		return
+	}
+	l.line("%s", msg)
+}
+
+func (l *runLog) done(ran, n int, d time.Duration, runErr error) {
+	l.flush()
+	if l.format == LogJSON {
+		ms := d.Milliseconds()
+		e := event{Event: "run_end", Step: ran, Steps: n, DurationMS: &ms}
+		if runErr != nil {
+			e.Error = l.masked(runErr.Error())
+		}
+		l.emit(e)
+		return
+	}
+	if runErr == nil {
+		l.line("execution completed successfully!")
+	}
+	l.line("ran %d of %d steps in %s", ran, n, round(d))
+}
+
+func (l *runLog) flush() {
+	_ = l.stdout.Flush() // best effort, as all log writes
+	_ = l.stderr.Flush()
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	}
+	return d
+}
+
+// lineWriter turns a stream into one JSON "output" event per line.
+type lineWriter struct {
+	log     *runLog
+	stream  string
+	partial []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			break
+		}
+		w.log.emit(event{Event: "output", Stream: w.stream, Text: string(w.partial[:i])})
+		w.partial = w.partial[i+1:]
+	}
+	return len(p), nil
+}

@@ -1,0 +1,78 @@
+package host
+
+import (
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Prefer says which form of a mixin wins when it exists both as wasm and as a
+// native runtime.
+type Prefer int
+
+// Values of Prefer.
+const (
+	PreferWasm Prefer = iota
+	PreferNative
+)
+
+// LogFormat is the format of the run log.
+type LogFormat int
+
+// Values of LogFormat.
+const (
+	// LogText is Porter's human log.
+	LogText LogFormat = iota
+	// LogJSON writes one JSON object per event.
+	LogJSON
+)
+
+// Options configure a Runtime. The zero value grants nothing.
+type Options struct {
+	// ManifestPath is the manifest (-f). Default "porter.yaml": relative to
+	// the working directory, else to the bundle directory. An absolute
+	// /cnab/... path is taken under Root.
+	ManifestPath string
+	// Action is the action to run: install, upgrade, uninstall or custom.
+	Action string
+	// Debug turns on debug output (PORTER_DEBUG).
+	Debug bool
+	// Root is the directory every CNAB absolute path (/cnab/..., /porter/...)
+	// is taken under. Empty or "/" means the real paths.
+	Root string
+	// MixinsDir is where installed mixins are. Default <bundle>/mixins,
+	// Porter's $PORTER_HOME/mixins with PORTER_HOME=/cnab/app.
+	MixinsDir string
+	// PolicyFile is the operator's policy; empty means the default policy.
+	PolicyFile string
+	// CacheDir is the compiled-module cache. Empty means
+	// <root>/cnab/.mixbox/cache when writable, else the user cache dir.
+	CacheDir string
+	// Params and Creds set parameters and credentials by name, as a CNAB
+	// driver would (local runs).
+	Params map[string]string
+	Creds  map[string]string
+	// Prefer says which form wins when a mixin has both.
+	Prefer Prefer
+	// RecordExec, if set, is the file every exec call is recorded to.
+	RecordExec string
+	// ReplayExec, if set, is the file exec calls are answered from.
+	ReplayExec string
+	// LogFormat is the format of the run log.
+	LogFormat LogFormat
+	// Env is mixbox's environment, "NAME=VALUE" entries. Nothing else of the
+	// process environment is read.
+	Env []string
+	// Stdout receives the run log, Stderr errors. Nil discards.
+	Stdout io.Writer
+	Stderr io.Writer
+	// BuiltIns are the wasm mixins embedded in the binary, by name.
+	BuiltIns map[string][]byte
+	// Logger receives host diagnostics. Nil discards.
+	Logger *slog.Logger
+	// WaitDelay is how long a stopped native mixin gets between SIGTERM and
+	// SIGKILL. Zero means 30s.
+	WaitDelay time.Duration
+	// Interpreter runs wasm with wazero's interpreter instead of its compiler.
+	Interpreter bool
+}

@@ -1,0 +1,4 @@
+// Package testutil holds helpers shared by mixbox's tests: finding the
+// shared fixtures beside the checkout and building mixbox's binaries once
+// per test process. It is imported only from _test.go files.
+package testutil
