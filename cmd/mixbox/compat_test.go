@@ -2,13 +2,13 @@ package main
 
 import (
 	"archive/tar"
-	"compress/gzip"
-	"io"
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -395,7 +395,6 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
-
 
 // tarEntries returns the regular files of a tar.gz.
 func tarEntries(data []byte) (map[string][]byte, error) {
