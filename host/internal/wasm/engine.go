@@ -1,0 +1,213 @@
+package wasm
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/mixbox/mixbox/wasmabi"
+)
+
+// DefaultMemoryLimit is the memory cap of an Engine whose options leave it
+// zero: the policy's default memory (shared/spec/policy.md).
+const DefaultMemoryLimit = 256 << 20
+
+// maxPages is the largest memory a 32-bit wasm module can have.
+const maxPages = 65536
+
+// EngineOptions configures an Engine. The zero value is valid: compiler,
+// in-memory compilation cache, a DefaultMemoryLimit memory cap, no logging.
+type EngineOptions struct {
+	// MemoryLimit is the largest linear memory, in bytes, that any instance
+	// in this engine may have: the wazero runtime's memory limit. A Runner's
+	// policy may set a lower cap, never a higher one. Rounded down to 64 KiB
+	// pages; zero means DefaultMemoryLimit.
+	MemoryLimit int64
+	// Interpreter selects wazero's interpreter instead of its compiler.
+	Interpreter bool
+	// CacheDir, when set, keeps compiled code on disk there across processes.
+	CacheDir string
+	// Version is mixbox's version, quoted in compatibility errors.
+	Version string
+	// Logger receives host-side diagnostics; nil discards them.
+	Logger *slog.Logger
+}
+
+// Engine is one wazero runtime, one trust domain. It is safe for concurrent
+// use; modules compiled in it are shared by all its runners.
+type Engine struct {
+	rt         wazero.Runtime
+	cache      wazero.CompilationCache
+	limitPages uint32
+	version    string
+	logger     *slog.Logger
+	sigs       hostSigs
+
+	group    singleflight.Group
+	mu       sync.Mutex
+	compiled map[[32]byte]*Module
+	closed   bool
+}
+
+// NewEngine creates a runtime with WASI preview 1 and the mixbox_v1 host
+// module instantiated in it.
+func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
+	limit := opts.MemoryLimit
+	if limit <= 0 {
+		limit = DefaultMemoryLimit
+	}
+	pages := uint32(min(limit/pageSize, maxPages))
+	if pages == 0 {
+		return nil, fmt.Errorf("create engine: memory limit %d bytes is under one 64 KiB page", limit)
+	}
+	var cache wazero.CompilationCache
+	if opts.CacheDir != "" {
+		c, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("create engine: open compilation cache %s: %w", opts.CacheDir, err)
+		}
+		cache = c
+	} else {
+		cache = wazero.NewCompilationCache()
+	}
+	cfg := wazero.NewRuntimeConfigCompiler()
+	if opts.Interpreter {
+		cfg = wazero.NewRuntimeConfigInterpreter()
+	}
+	cfg = cfg.WithCloseOnContextDone(true).
+		WithMemoryLimitPages(pages).
+		WithCompilationCache(cache)
+	e := &Engine{
+		rt:         wazero.NewRuntimeWithConfig(ctx, cfg),
+		cache:      cache,
+		limitPages: pages,
+		version:    opts.Version,
+		logger:     opts.Logger,
+		compiled:   map[[32]byte]*Module{},
+	}
+	if e.version == "" {
+		e.version = "dev"
+	}
+	if e.logger == nil {
+		e.logger = slog.New(slog.DiscardHandler)
+	}
+	if err := e.init(ctx); err != nil {
+		_ = e.Close(ctx) // the init error is the one to report
+		return nil, fmt.Errorf("create engine: %w", err)
+	}
+	return e, nil
+}
+
+func (e *Engine) init(ctx context.Context) error {
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, e.rt); err != nil {
+		return fmt.Errorf("instantiate %s: %w", wasmabi.WASIModule, err)
+	}
+	if err := instantiateHost(ctx, e.rt); err != nil {
+		return err
+	}
+	wasi := map[string]string{}
+	for name, d := range e.rt.Module(wasmabi.WASIModule).ExportedFunctionDefinitions() {
+		wasi[name] = defSig(d)
+	}
+	e.sigs = hostSigs{wasmabi.WASIModule: wasi, wasmabi.Module: mixboxSigs()}
+	return nil
+}
+
+// MemoryLimit returns the engine's memory cap in bytes.
+func (e *Engine) MemoryLimit() int64 { return int64(e.limitPages) * pageSize }
+
+// Close closes the runtime, every module compiled in it, and the
+// compilation cache (the on-disk cache stays on disk).
+func (e *Engine) Close(ctx context.Context) error {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	if err := e.rt.Close(ctx); err != nil {
+		return fmt.Errorf("close engine: %w", err)
+	}
+	if err := e.cache.Close(ctx); err != nil {
+		return fmt.Errorf("close engine: %w", err)
+	}
+	return nil
+}
+
+// Module is a checked module, compiled in one Engine. It is immutable and
+// shared by every runner of its engine.
+type Module struct {
+	name     string
+	info     Info
+	minPages uint64
+	compiled wazero.CompiledModule // nil when the initial memory is over the engine's cap
+}
+
+// Name returns the mixin name the module was loaded as.
+func (m *Module) Name() string { return m.name }
+
+// Info returns the module's description.
+func (m *Module) Info() Info { return m.info }
+
+// Load checks bin (abi-v1 §1, §8.10) and compiles it, once per engine for
+// identical bytes. A module that fails a check returns an error matching
+// ErrIncompatible. A module whose initial memory is over the engine's cap
+// loads, and every step run with it fails with ErrMemoryCap (abi-v1 §8.7).
+func (e *Engine) Load(ctx context.Context, name string, bin []byte) (*Module, error) {
+	p, info, err := checkModule(name, e.version, bin, e.sigs)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(bin)
+	e.mu.Lock()
+	m, ok := e.compiled[sum]
+	closed := e.closed
+	e.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("load mixin %s: %w", name, ErrClosed)
+	}
+	if ok {
+		return m.as(name, info), nil
+	}
+	v, err, _ := e.group.Do(hex.EncodeToString(sum[:]), func() (any, error) {
+		e.mu.Lock()
+		m, ok := e.compiled[sum]
+		e.mu.Unlock()
+		if ok {
+			return m, nil
+		}
+		m = &Module{name: name, info: info, minPages: p.memMin}
+		if p.memMin <= uint64(e.limitPages) {
+			cm, err := e.rt.CompileModule(ctx, bin)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, fmt.Errorf("compile mixin %s: %w", name, context.Cause(ctx))
+				}
+				return nil, moduleErr(name, fmt.Errorf("%w: %w", ErrMalformed, err))
+			}
+			m.compiled = cm
+		}
+		e.mu.Lock()
+		e.compiled[sum] = m
+		e.mu.Unlock()
+		return m, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Module).as(name, info), nil
+}
+
+// as returns m under another mixin name, sharing the compiled code.
+func (m *Module) as(name string, info Info) *Module {
+	if m.name == name {
+		return m
+	}
+	c := *m
+	c.name, c.info = name, info
+	return &c
+}

@@ -1,0 +1,157 @@
+package wasm
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
+)
+
+// BundlePath is where the bundle directory appears inside the guest.
+const BundlePath = "/cnab/app"
+
+// Mount is a read-only host path shown to the guest at Guest. Host may be a
+// directory or a file; a file that does not exist yet is mounted too (its
+// parent directory must exist), so a command the guest runs can create it
+// and the guest can read it afterwards.
+type Mount struct {
+	Host  string
+	Guest string
+}
+
+// mounts builds the guest's file system: the bundle directory first (so a
+// Go guest's working directory is /cnab/app), then the extra mounts, every
+// one read-only and backed by os.Root so that no symlink leads out of it.
+// The returned func closes the roots.
+func mounts(bundleDir string, extra []Mount) (wazero.FSConfig, func(), error) {
+	var roots []*os.Root
+	closeAll := func() {
+		for _, r := range roots {
+			_ = r.Close() // read-only roots: nothing to flush
+		}
+	}
+	out := wazero.NewFSConfig()
+	mount := func(fsys fs.FS, guest string) {
+		out = out.(sysfs.FSConfig).WithSysFSMount(&sysfs.ReadFS{FS: &sysfs.AdaptFS{FS: fsys}}, guest)
+	}
+	if bundleDir != "" {
+		r, err := os.OpenRoot(bundleDir)
+		if err != nil {
+			return nil, closeAll, fmt.Errorf("open bundle directory: %w", err)
+		}
+		roots = append(roots, r)
+		mount(r.FS(), BundlePath)
+	}
+	// Files are grouped by the guest directory that holds them.
+	type fileDir struct {
+		host  string
+		guest string
+		names []string
+	}
+	var files []*fileDir
+	for _, m := range extra {
+		if !path.IsAbs(m.Guest) {
+			return nil, closeAll, fmt.Errorf("mount %s: guest path %q is not absolute", m.Host, m.Guest)
+		}
+		guest := path.Clean(m.Guest)
+		st, err := os.Stat(m.Host)
+		if err == nil && st.IsDir() {
+			r, err := os.OpenRoot(m.Host)
+			if err != nil {
+				return nil, closeAll, fmt.Errorf("mount %s: %w", m.Host, err)
+			}
+			roots = append(roots, r)
+			mount(r.FS(), guest)
+			continue
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, closeAll, fmt.Errorf("mount %s: %w", m.Host, err)
+		}
+		hostDir, guestDir := filepath.Dir(m.Host), path.Dir(guest)
+		i := slices.IndexFunc(files, func(f *fileDir) bool { return f.host == hostDir && f.guest == guestDir })
+		if i < 0 {
+			files = append(files, &fileDir{host: hostDir, guest: guestDir})
+			i = len(files) - 1
+		}
+		files[i].names = append(files[i].names, filepath.Base(m.Host))
+	}
+	for _, f := range files {
+		r, err := os.OpenRoot(f.host)
+		if err != nil {
+			return nil, closeAll, fmt.Errorf("mount files of %s: %w", f.host, err)
+		}
+		roots = append(roots, r)
+		mount(&filesFS{fsys: r.FS(), names: f.names}, f.guest)
+	}
+	return out, closeAll, nil
+}
+
+// filesFS shows only some files of a directory: "." lists those that exist.
+type filesFS struct {
+	fsys  fs.FS
+	names []string
+}
+
+func (f *filesFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if name == "." {
+		d := &namesDir{}
+		for _, n := range f.names {
+			if st, err := fs.Stat(f.fsys, n); err == nil && !st.IsDir() {
+				d.entries = append(d.entries, fs.FileInfoToDirEntry(st))
+			}
+		}
+		return d, nil
+	}
+	if !slices.Contains(f.names, name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return f.fsys.Open(name)
+}
+
+// namesDir is the "." of a filesFS.
+type namesDir struct {
+	entries []fs.DirEntry
+	off     int
+}
+
+func (d *namesDir) Stat() (fs.FileInfo, error) { return dirInfo{}, nil }
+
+func (d *namesDir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: ".", Err: errors.New("is a directory")}
+}
+
+func (d *namesDir) Close() error { return nil }
+
+func (d *namesDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	rest := d.entries[d.off:]
+	if n <= 0 {
+		d.off = len(d.entries)
+		return rest, nil
+	}
+	if len(rest) == 0 {
+		return nil, io.EOF
+	}
+	rest = rest[:min(n, len(rest))]
+	d.off += len(rest)
+	return rest, nil
+}
+
+type dirInfo struct{}
+
+func (dirInfo) Name() string       { return "." }
+func (dirInfo) Size() int64        { return 0 }
+func (dirInfo) Mode() fs.FileMode  { return fs.ModeDir | 0o555 }
+func (dirInfo) ModTime() time.Time { return time.Time{} }
+func (dirInfo) IsDir() bool        { return true }
+func (dirInfo) Sys() any           { return nil }

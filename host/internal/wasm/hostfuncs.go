@@ -1,0 +1,318 @@
+package wasm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"runtime/debug"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/mixbox/mixbox/host/internal/hostexec"
+	"github.com/mixbox/mixbox/host/internal/policy"
+	"github.com/mixbox/mixbox/wasmabi"
+)
+
+// memory is the part of api.Memory the host functions use, so that tests and
+// the fuzzer can drive them with a fake.
+type memory interface {
+	Size() uint32
+	Read(offset, byteCount uint32) ([]byte, bool)
+	Write(offset uint32, v []byte) bool
+}
+
+// instance is the host-side state of one guest instance (one step). The
+// host functions find it in the context the guest runs with.
+type instance struct {
+	mixin    string
+	step     string
+	limits   policy.Limits
+	executor hostexec.Executor
+	stdout   io.Writer // capped guest log writers
+	stderr   io.Writer
+	notices  io.Writer // host messages to the user, uncapped, masked
+	mask     func(string)
+	debug    bool
+	logger   *slog.Logger
+
+	mu        sync.Mutex
+	outputs   map[string][]byte
+	outBytes  int64
+	execCalls int
+	response  []byte
+	staged    bool
+	denials   []string
+}
+
+type instanceKey struct{}
+
+func withInstance(ctx context.Context, in *instance) context.Context {
+	return context.WithValue(ctx, instanceKey{}, in)
+}
+
+// guestBytes copies [ptr, ptr+n) out of mem. The bounds are checked in
+// 64-bit arithmetic (abi-v1 §8.1).
+func guestBytes(mem memory, ptr, n uint32) ([]byte, bool) {
+	if mem == nil || uint64(ptr)+uint64(n) > uint64(mem.Size()) {
+		return nil, false
+	}
+	b, ok := mem.Read(ptr, n)
+	if !ok {
+		return nil, false
+	}
+	return bytes.Clone(b), true
+}
+
+func inBounds(mem memory, ptr, n uint32) bool {
+	return mem != nil && uint64(ptr)+uint64(n) <= uint64(mem.Size())
+}
+
+// exec implements mixbox_v1.exec.
+func (in *instance) exec(ctx context.Context, mem memory, reqPtr, reqLen uint32) wasmabi.Status {
+	in.mu.Lock()
+	in.response, in.staged = nil, false // any exec call replaces the slot
+	in.mu.Unlock()
+	if reqLen > wasmabi.MaxRequestBytes {
+		return wasmabi.ETooBig
+	}
+	b, ok := guestBytes(mem, reqPtr, reqLen)
+	if !ok {
+		return wasmabi.EFault
+	}
+	req, err := wasmabi.DecodeExecRequest(b)
+	if err != nil {
+		return wasmabi.EInval
+	}
+	in.mu.Lock()
+	in.execCalls++
+	over := in.execCalls > in.limits.ExecCalls
+	in.mu.Unlock()
+	if over {
+		return wasmabi.ELimit
+	}
+	if in.executor == nil {
+		in.deny(fmt.Sprintf("exec %q refused: the policy grants mixin %s no exec", req.Command, in.mixin))
+		return wasmabi.EDenied
+	}
+	res, err := in.executor.Exec(ctx, hostexec.Call{
+		Mixin: in.mixin, Step: in.step, Request: req, Stdout: in.stdout, Stderr: in.stderr,
+	})
+	switch {
+	case errors.Is(err, wasmabi.EDenied):
+		in.deny(err.Error())
+		return wasmabi.EDenied
+	case errors.Is(err, wasmabi.ENotFound):
+		return wasmabi.ENotFound
+	case err != nil:
+		in.logger.ErrorContext(ctx, "exec host call failed", "mixin", in.mixin, "step", in.step, "error", err)
+		return wasmabi.EInternal
+	}
+	out, err := wasmabi.Encode(res)
+	if err != nil || len(out) > math.MaxInt32 {
+		in.logger.ErrorContext(ctx, "encode exec result", "mixin", in.mixin, "step", in.step, "error", err)
+		return wasmabi.EInternal
+	}
+	in.mu.Lock()
+	in.response, in.staged = out, true
+	in.mu.Unlock()
+	return wasmabi.Status(len(out))
+}
+
+// deny records a refused exec call and tells the user at warn level.
+func (in *instance) deny(reason string) {
+	in.mu.Lock()
+	in.denials = append(in.denials, reason)
+	in.mu.Unlock()
+	_, _ = fmt.Fprintf(in.notices, "WARN %s: exec denied: %s\n", in.step, reason) // best effort: the user's console
+}
+
+// responseRead implements mixbox_v1.response_read.
+func (in *instance) responseRead(mem memory, bufPtr, bufCap uint32) wasmabi.Status {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if !in.staged {
+		return wasmabi.ENoResponse
+	}
+	n := uint32(len(in.response))
+	if bufCap < n {
+		return wasmabi.ETooSmall
+	}
+	if !inBounds(mem, bufPtr, n) || !mem.Write(bufPtr, in.response) {
+		return wasmabi.EFault
+	}
+	in.response, in.staged = nil, false
+	return wasmabi.Status(n)
+}
+
+// outputSet implements mixbox_v1.output_set.
+func (in *instance) outputSet(mem memory, namePtr, nameLen, valPtr, valLen uint32) wasmabi.Status {
+	if int64(valLen) > in.limits.OutputBytes {
+		return wasmabi.ETooBig
+	}
+	if !inBounds(mem, namePtr, nameLen) || !inBounds(mem, valPtr, valLen) {
+		return wasmabi.EFault
+	}
+	if nameLen > wasmabi.MaxOutputNameBytes {
+		return wasmabi.EInval
+	}
+	nb, ok := guestBytes(mem, namePtr, nameLen)
+	if !ok {
+		return wasmabi.EFault
+	}
+	val, ok := guestBytes(mem, valPtr, valLen)
+	if !ok {
+		return wasmabi.EFault
+	}
+	name := string(nb)
+	if !utf8.ValidString(name) || !wasmabi.ValidOutputName(name) {
+		return wasmabi.EInval
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	old, exists := in.outputs[name]
+	if !exists && len(in.outputs) >= in.limits.Outputs {
+		return wasmabi.ELimit
+	}
+	if in.outBytes-int64(len(old))+int64(len(val)) > in.limits.OutputBytes {
+		return wasmabi.ELimit
+	}
+	in.outBytes += int64(len(val)) - int64(len(old))
+	in.outputs[name] = val
+	return 0
+}
+
+// log implements mixbox_v1.log.
+func (in *instance) log(mem memory, level int32, msgPtr, msgLen uint32) wasmabi.Status {
+	msg, ok := guestBytes(mem, msgPtr, msgLen)
+	if !ok {
+		return wasmabi.EFault
+	}
+	lvl := wasmabi.LogLevel(level)
+	if !lvl.Valid() {
+		return wasmabi.EInval
+	}
+	if lvl == wasmabi.LevelDebug && !in.debug {
+		return 0
+	}
+	w := in.stdout
+	var prefix string
+	switch lvl {
+	case wasmabi.LevelDebug:
+		prefix = "DEBUG "
+	case wasmabi.LevelWarn:
+		w, prefix = in.stderr, "WARN "
+	case wasmabi.LevelError:
+		w, prefix = in.stderr, "ERROR "
+	}
+	line := make([]byte, 0, len(prefix)+len(msg)+1)
+	line = append(append(line, prefix...), msg...)
+	if len(msg) == 0 || msg[len(msg)-1] != '\n' {
+		line = append(line, '\n')
+	}
+	_, _ = w.Write(line) // the capped writer never fails; a broken console must not fail the guest
+	return 0
+}
+
+// maskValue implements mixbox_v1.mask.
+func (in *instance) maskValue(mem memory, valPtr, valLen uint32) wasmabi.Status {
+	val, ok := guestBytes(mem, valPtr, valLen)
+	if !ok {
+		return wasmabi.EFault
+	}
+	if len(val) > 0 && in.mask != nil {
+		in.mask(string(val))
+	}
+	return 0
+}
+
+// result copies what the instance committed.
+func (in *instance) result() (map[string][]byte, []string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	outs := make(map[string][]byte, len(in.outputs))
+	for k, v := range in.outputs {
+		outs[k] = v
+	}
+	return outs, append([]string(nil), in.denials...)
+}
+
+// hostFunc adapts one host function to wazero: it finds the instance, never
+// lets a panic of the host escape into the guest (E_INTERNAL instead) and
+// encodes the status.
+func hostFunc(name string, fn func(ctx context.Context, in *instance, mem memory, stack []uint64) wasmabi.Status) api.GoModuleFunc {
+	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		in, _ := ctx.Value(instanceKey{}).(*instance)
+		defer func() {
+			r := recover()
+			if r == nil {
+				return
+			}
+			if _, ok := r.(*sys.ExitError); ok {
+				panic(r) // wazero's own way to stop a closed module
+			}
+			if in != nil {
+				in.logger.ErrorContext(ctx, "host function panicked", "func", name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			}
+			stack[0] = api.EncodeI32(int32(wasmabi.EInternal))
+		}()
+		if in == nil {
+			stack[0] = api.EncodeI32(int32(wasmabi.EInternal))
+			return
+		}
+		var mem memory
+		if m := mod.Memory(); m != nil {
+			mem = m
+		}
+		stack[0] = api.EncodeI32(int32(fn(ctx, in, mem, stack)))
+	}
+}
+
+// instantiateHost instantiates the mixbox_v1 host module in rt, with exactly
+// the functions of wasmabi.Funcs.
+func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
+	i32 := api.ValueTypeI32
+	arg := func(stack []uint64, i int) uint32 { return api.DecodeU32(stack[i]) }
+	funcs := map[string]func(context.Context, *instance, memory, []uint64) wasmabi.Status{
+		wasmabi.FuncExec: func(ctx context.Context, in *instance, mem memory, s []uint64) wasmabi.Status {
+			return in.exec(ctx, mem, arg(s, 0), arg(s, 1))
+		},
+		wasmabi.FuncResponseRead: func(_ context.Context, in *instance, mem memory, s []uint64) wasmabi.Status {
+			return in.responseRead(mem, arg(s, 0), arg(s, 1))
+		},
+		wasmabi.FuncOutputSet: func(_ context.Context, in *instance, mem memory, s []uint64) wasmabi.Status {
+			return in.outputSet(mem, arg(s, 0), arg(s, 1), arg(s, 2), arg(s, 3))
+		},
+		wasmabi.FuncLog: func(_ context.Context, in *instance, mem memory, s []uint64) wasmabi.Status {
+			return in.log(mem, api.DecodeI32(s[0]), arg(s, 1), arg(s, 2))
+		},
+		wasmabi.FuncMask: func(_ context.Context, in *instance, mem memory, s []uint64) wasmabi.Status {
+			return in.maskValue(mem, arg(s, 0), arg(s, 1))
+		},
+	}
+	b := rt.NewHostModuleBuilder(wasmabi.Module)
+	for name, nparams := range wasmabi.Funcs() {
+		fn, ok := funcs[name]
+		if !ok {
+			return fmt.Errorf("instantiate %s: no implementation of %s", wasmabi.Module, name)
+		}
+		params := make([]api.ValueType, nparams)
+		for i := range params {
+			params[i] = i32
+		}
+		b = b.NewFunctionBuilder().
+			WithGoModuleFunction(hostFunc(name, fn), params, []api.ValueType{i32}).
+			Export(name)
+	}
+	if _, err := b.Instantiate(ctx); err != nil {
+		return fmt.Errorf("instantiate %s: %w", wasmabi.Module, err)
+	}
+	return nil
+}

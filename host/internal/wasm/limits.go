@@ -1,0 +1,115 @@
+package wasm
+
+import (
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/mixbox/mixbox/host/internal/policy"
+)
+
+// withDefaults fills the zero fields of l with the defaults of
+// shared/spec/policy.md.
+func withDefaults(l policy.Limits) policy.Limits {
+	def := func(v *int64, d int64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.Memory, 256<<20)
+	def(&l.CaptureBytes, 64<<20)
+	def(&l.LogBytes, 64<<20)
+	def(&l.OutputBytes, 16<<20)
+	if l.StepTimeout <= 0 {
+		l.StepTimeout = 30 * time.Minute
+	}
+	if l.ExecTimeout <= 0 {
+		l.ExecTimeout = 15 * time.Minute
+	}
+	if l.ExecCalls <= 0 {
+		l.ExecCalls = 1000
+	}
+	if l.Outputs <= 0 {
+		l.Outputs = 256
+	}
+	return l
+}
+
+// logBudget is the logBytes quota of one step, shared by the guest's stdout,
+// stderr, log calls and streamed exec output (abi-v1 §8.8).
+type logBudget struct {
+	mu       sync.Mutex
+	left     int64
+	limit    int64
+	notified bool
+	notice   io.Writer
+}
+
+// cappedWriter writes to w while the budget lasts, then drops, printing one
+// notice. It never returns an error, so the guest goes on.
+type cappedWriter struct {
+	b *logBudget
+	w io.Writer
+}
+
+func (c cappedWriter) Write(p []byte) (int, error) {
+	c.b.mu.Lock()
+	n := min(int64(len(p)), c.b.left)
+	c.b.left -= n
+	notify := n < int64(len(p)) && !c.b.notified
+	if notify {
+		c.b.notified = true
+	}
+	// Write under the lock so lines from stdout and stderr keep their order.
+	defer c.b.mu.Unlock()
+	if n > 0 {
+		_, _ = c.w.Write(p[:n]) // a broken console must not fail the guest
+	}
+	if notify {
+		_, _ = io.WriteString(c.b.notice, "\nmixbox: the step's log reached its cap ("+sizeString(c.b.limit)+", policy logBytes); further output of this step is dropped\n") // best effort
+	}
+	return len(p), nil
+}
+
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + " GiB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// capAllocator gives each instance a linear memory that refuses to grow past
+// limit bytes: memory.grow then returns -1 in the guest (abi-v1 §8.7). It
+// is used when a runner's cap is below its engine's.
+type capAllocator struct{ limit uint64 }
+
+func (a capAllocator) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
+	return &capMemory{buf: make([]byte, 0, min(capacity, a.limit)), limit: min(maxBytes, a.limit)}
+}
+
+type capMemory struct {
+	buf   []byte
+	limit uint64
+}
+
+func (m *capMemory) Reallocate(size uint64) []byte {
+	if size > m.limit {
+		return nil
+	}
+	if size <= uint64(cap(m.buf)) {
+		m.buf = m.buf[:size] // memory never shrinks, so the tail is still zero
+		return m.buf
+	}
+	m.buf = append(m.buf, make([]byte, size-uint64(len(m.buf)))...)
+	return m.buf
+}
+
+func (m *capMemory) Free() { m.buf = nil }

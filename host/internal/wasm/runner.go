@@ -1,0 +1,239 @@
+package wasm
+
+import (
+	"bytes"
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/mixbox/mixbox/host/internal/hostexec"
+	"github.com/mixbox/mixbox/host/internal/policy"
+	"github.com/mixbox/mixbox/host/internal/step"
+)
+
+// guestEnvKeys are the variables a guest may get from mixbox's environment
+// besides CNAB_ACTION (abi-v1 §2).
+func guestEnvKeys() []string {
+	return []string{
+		"CNAB_BUNDLE_NAME", "CNAB_BUNDLE_VERSION", "CNAB_INSTALLATION_NAME",
+		"CNAB_REVISION", "PORTER_DEBUG", "PORTER_VERBOSITY",
+	}
+}
+
+// Deterministic asks for fixed clocks and a seeded random source, for
+// `mixbox mixin test`.
+type Deterministic struct {
+	// Seed seeds the guest's random source; every step sees the same bytes.
+	Seed uint64
+	// Time is the guest's wall clock, which does not move. The zero value
+	// means 2000-01-01T00:00:00Z.
+	Time time.Time
+}
+
+// RunnerOptions configures a Runner. The zero value grants nothing: no
+// mounts, no exec, no environment but CNAB_ACTION, output discarded.
+type RunnerOptions struct {
+	// Form is reported by Runner.Form; zero means step.FormWasmInstalled.
+	Form step.Form
+	// Policy is the mixin's effective policy. Its Limits apply to every step
+	// (a zero limit takes the default of shared/spec/policy.md); Mount says
+	// whether BundleDir is mounted. Policy.Mounts is not read here: the
+	// caller maps it to host paths in Mounts.
+	Policy policy.Mixin
+	// Executor runs the guest's exec calls; nil refuses them all (E_DENIED).
+	Executor hostexec.Executor
+	// BundleDir is the host directory shown read-only at /cnab/app when
+	// Policy.Mount is true.
+	BundleDir string
+	// Mounts are more read-only host paths for the guest.
+	Mounts []Mount
+	// Env is mixbox's environment; only the keys of abi-v1 §2 reach the guest.
+	Env map[string]string
+	// Deterministic, when set, gives the guest fixed clocks and a seeded
+	// random source instead of real ones.
+	Deterministic *Deterministic
+	// Logger receives host-side diagnostics; nil uses the engine's.
+	Logger *slog.Logger
+}
+
+// Runner runs steps of one wasm mixin, a fresh instance per step. It
+// implements step.Runner and is safe for concurrent use.
+type Runner struct {
+	eng  *Engine
+	mod  *Module
+	opts RunnerOptions
+}
+
+var _ step.Runner = (*Runner)(nil)
+
+// NewRunner returns a Runner for mod, loaded in eng.
+func NewRunner(eng *Engine, mod *Module, opts RunnerOptions) *Runner {
+	if opts.Form == 0 {
+		opts.Form = step.FormWasmInstalled
+	}
+	if opts.Logger == nil {
+		opts.Logger = eng.logger
+	}
+	return &Runner{eng: eng, mod: mod, opts: opts}
+}
+
+// Name returns the mixin's name.
+func (r *Runner) Name() string { return r.mod.name }
+
+// Form returns how the mixin runs.
+func (r *Runner) Form() step.Form { return r.opts.Form }
+
+// Run runs one step in a fresh instance: argv [mixin, in.Args...], stdin
+// in.Stdin, _start once. It fails on a non-zero exit, a trap, the step
+// timeout or an initial memory over the cap, and returns the outputs the
+// guest committed before in every case.
+func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Result, error) {
+	res := step.Result{Outputs: map[string][]byte{}}
+	limits := withDefaults(r.opts.Policy.Limits)
+	capPages := uint64(min(limits.Memory, r.eng.MemoryLimit()) / pageSize)
+	if r.mod.compiled == nil || r.mod.minPages > capPages {
+		res.ExitCode = 1
+		return res, fmt.Errorf("%w: mixin %s needs %s of initial memory, over the memory cap of %s (policy memory); raise the cap or rebuild the mixin with a smaller initial memory",
+			ErrMemoryCap, r.mod.name, sizeString(int64(r.mod.minPages)*pageSize), sizeString(int64(capPages)*pageSize))
+	}
+
+	stdout, stderr := sio.Stdout, sio.Stderr
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	budget := &logBudget{left: limits.LogBytes, limit: limits.LogBytes, notice: stderr}
+	inst := &instance{
+		mixin:    r.mod.name,
+		step:     fmt.Sprintf("%s step %d", in.Action, in.Index),
+		limits:   limits,
+		executor: r.opts.Executor,
+		stdout:   cappedWriter{b: budget, w: stdout},
+		stderr:   cappedWriter{b: budget, w: stderr},
+		notices:  stderr,
+		mask:     sio.Mask,
+		debug:    sio.Debug,
+		logger:   r.opts.Logger,
+		outputs:  map[string][]byte{},
+	}
+
+	bundle := ""
+	if r.opts.Policy.Mount {
+		bundle = r.opts.BundleDir
+	}
+	fsCfg, closeFS, err := mounts(bundle, r.opts.Mounts)
+	defer closeFS()
+	if err != nil {
+		res.ExitCode = 1
+		return res, fmt.Errorf("run mixin %s: %w", r.mod.name, err)
+	}
+	cfg := r.moduleConfig(in, fsCfg, inst)
+
+	stepCtx, cancel := context.WithTimeout(ctx, limits.StepTimeout)
+	defer cancel()
+	runCtx := withInstance(stepCtx, inst)
+	if capPages < uint64(r.eng.limitPages) {
+		runCtx = experimental.WithMemoryAllocator(runCtx, capAllocator{limit: capPages * pageSize})
+	}
+	runErr := r.instantiateAndStart(runCtx, cfg)
+
+	res.Outputs, res.Denials = inst.result()
+	code, err := r.classify(ctx, stepCtx, limits, runErr)
+	res.ExitCode = code
+	return res, err
+}
+
+// instantiateAndStart is the whole life of one instance.
+func (r *Runner) instantiateAndStart(ctx context.Context, cfg wazero.ModuleConfig) error {
+	mod, err := r.eng.rt.InstantiateModule(ctx, r.mod.compiled, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = mod.Close(context.WithoutCancel(ctx)) }() // the instance is done either way
+	start := mod.ExportedFunction("_start")
+	if start == nil { // checked at load; kept so a nil never panics here
+		return fmt.Errorf("%w: no _start export", ErrMissingExport)
+	}
+	_, err = start.Call(ctx)
+	return err
+}
+
+func (r *Runner) moduleConfig(in step.Input, fsCfg wazero.FSConfig, inst *instance) wazero.ModuleConfig {
+	name := in.Mixin
+	if name == "" {
+		name = r.mod.name
+	}
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions().
+		WithArgs(append([]string{name}, in.Args...)...).
+		WithStdin(bytes.NewReader(in.Stdin)).
+		WithStdout(inst.stdout).
+		WithStderr(inst.stderr).
+		WithFSConfig(fsCfg).
+		WithEnv("CNAB_ACTION", in.Action)
+	keys := guestEnvKeys()
+	sort.Strings(keys)
+	for _, k := range keys {
+		if v, ok := r.opts.Env[k]; ok {
+			cfg = cfg.WithEnv(k, v)
+		}
+	}
+	if d := r.opts.Deterministic; d != nil {
+		wall := d.Time
+		if wall.IsZero() {
+			wall = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		sec, nsec := wall.Unix(), int32(wall.Nanosecond())
+		var mono atomic.Int64
+		var seed [32]byte
+		binary.LittleEndian.PutUint64(seed[:], d.Seed)
+		return cfg.
+			WithWalltime(func() (int64, int32) { return sec, nsec }, 1).
+			// The monotonic clock moves only by 1µs per reading and by the
+			// time the guest sleeps, so sleeps end at once, deterministically.
+			WithNanotime(func() int64 { return mono.Add(1000) }, 1).
+			WithNanosleep(func(ns int64) { mono.Add(max(ns, 0)) }).
+			WithRandSource(rand.NewChaCha8(seed))
+	}
+	return cfg.WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(crand.Reader)
+}
+
+// classify turns how the instance ended into an exit code and a step error.
+func (r *Runner) classify(parent, stepCtx context.Context, limits policy.Limits, err error) (int, error) {
+	// A step whose context ended fails even when the guest then returned:
+	// an exec call it made was cut short.
+	if stepCtx.Err() != nil {
+		if parent.Err() != nil {
+			return 1, fmt.Errorf("run mixin %s: %w", r.mod.name, context.Cause(parent))
+		}
+		return 1, fmt.Errorf("%w: mixin %s ran past the step timeout of %s (policy stepTimeout)",
+			ErrStepTimeout, r.mod.name, limits.StepTimeout)
+	}
+	if err == nil {
+		return 0, nil
+	}
+	var exit *sys.ExitError
+	isExit := errors.As(err, &exit)
+	if isExit && exit.ExitCode() == 0 {
+		return 0, nil
+	}
+	if isExit {
+		return int(int32(exit.ExitCode())), fmt.Errorf("%w: mixin %s exited with code %d", ErrExit, r.mod.name, int32(exit.ExitCode()))
+	}
+	return 1, fmt.Errorf("%w: mixin %s: %w", ErrTrap, r.mod.name, err)
+}

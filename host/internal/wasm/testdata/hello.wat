@@ -1,0 +1,22 @@
+;; hello: writes to stdout, logs at info and debug, masks a value and sets an
+;; output, then returns from _start.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "mixbox_v1" "log" (func $log (param i32 i32 i32) (result i32)))
+  (import "mixbox_v1" "mask" (func $mask (param i32 i32) (result i32)))
+  (import "mixbox_v1" "output_set" (func $output_set (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello from wasm\n")
+  (data (i32.const 64) "logged line")
+  (data (i32.const 96) "s3cret")
+  (data (i32.const 128) "greeting")
+  (data (i32.const 160) "hi")
+  (data (i32.const 192) "debug line")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 16))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $log (i32.const 1) (i32.const 64) (i32.const 11)))
+    (drop (call $log (i32.const 0) (i32.const 192) (i32.const 10)))
+    (drop (call $mask (i32.const 96) (i32.const 6)))
+    (drop (call $output_set (i32.const 128) (i32.const 8) (i32.const 160) (i32.const 2)))))
