@@ -13,11 +13,11 @@ all: build
 build:
 	$(GO) build -o $(BIN)/mixbox ./cmd/mixbox
 	$(GO) build -o $(BIN)/mixins/exec/runtimes/exec-runtime ./mixins/exec/cmd/exec-runtime
-	cp mixins/exec/exec-runtime.wasm $(BIN)/mixins/exec/runtimes/exec-runtime.wasm
+	cp mixins/exec/builtin/exec-runtime.wasm $(BIN)/mixins/exec/runtimes/exec-runtime.wasm
 
 ## wasm: rebuild the committed .wasm files from their sources.
 wasm:
-	GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) -o mixins/exec/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
+	GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) -o mixins/exec/builtin/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
 	@if [ -f testdata/Makefile ]; then $(MAKE) -C testdata; fi
 
 ## deps: install the Debian packages the tests need (wabt, clang, lld, wasi-libc) if missing.

@@ -1,6 +1,8 @@
 package main
 
+import "github.com/mixbox/mixbox/mixins/exec/builtin"
+
 // builtins returns the wasm mixins embedded in mixbox, by name.
 func builtins() map[string][]byte {
-	return nil
+	return map[string][]byte{"exec": builtin.Wasm}
 }
