@@ -35,6 +35,7 @@ var needsRealRoot = map[string]bool{
 	"state-upgrade":           true,
 	"modifies-false-dry-run":  true,
 	"templating-deps-install": true,
+	"local-script-install":    true, // its script prints its working directory
 }
 
 // compatMode is how a case is laid out and run.
