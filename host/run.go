@@ -21,6 +21,7 @@ import (
 func (rt *Runtime) Run(ctx context.Context) (Report, error) {
 	start := time.Now()
 	set := mask.NewSet()
+	rt.set = set
 	log := newRunLog(rt.opts.LogFormat, set, rt.opts.Stdout, rt.opts.Stderr)
 	rep, err := rt.run(ctx, set, log)
 	rep.Duration = time.Since(start)
@@ -89,7 +90,7 @@ func (rt *Runtime) runSteps(ctx context.Context, b *bundle, plan *plan, env []st
 		applyErr := b.applyStepOutputs(rt.opts.Action, res.Outputs)
 		log.stepEnd(i+1, n, ps.runner.Name(), ps.runner.Form().String(), time.Since(began), stepErr)
 		if stepErr != nil {
-			err := fmt.Errorf("%w: %s step %d (%s, %s): %w", ErrStep, rt.opts.Action, i+1, ps.runner.Name(), ps.runner.Form(), stepErr)
+			var err error = &stepError{text: fmt.Sprintf("%s step %d failed (%s, %s)", rt.opts.Action, i+1, ps.runner.Name(), ps.runner.Form()), err: stepErr}
 			if len(res.Denials) > 0 {
 				err = fmt.Errorf("%w\ndenied by the policy:\n  %s", err, strings.Join(res.Denials, "\n  "))
 			}
@@ -187,3 +188,13 @@ func (rt *Runtime) plan(ctx context.Context, b *bundle, env []string, log *runLo
 	}
 	return p, nil
 }
+
+// stepError is a failed step; it matches ErrStep and wraps the cause.
+type stepError struct {
+	text string
+	err  error
+}
+
+func (e *stepError) Error() string        { return e.text + ": " + e.err.Error() }
+func (e *stepError) Unwrap() error        { return e.err }
+func (e *stepError) Is(target error) bool { return target == ErrStep }

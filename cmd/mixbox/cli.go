@@ -66,7 +66,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 
 	err := newApp(env, stdout, stderr).RunContext(ctx, args)
 	code := exitCode(err)
-	if err != nil && !errors.Is(err, errReported) {
+	var ec exitError
+	if err != nil && !errors.Is(err, errReported) && !errors.As(err, &ec) {
 		fmt.Fprintf(stderr, "error: %s\n", err)
 		if hint := hintFor(err); hint != "" {
 			fmt.Fprintf(stderr, "hint: %s\n", hint)
@@ -81,6 +82,11 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 	return code
 }
 
+// exitError ends a command with a code after it printed what it had to say.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
 // errReported is returned by commands that already printed their failure.
 var errReported = errors.New("reported")
 
@@ -94,9 +100,9 @@ func exitCode(err error) int {
 	case errors.Is(err, host.ErrIncompatible):
 		return exitIncompatible
 	}
-	var ce cli.ExitCoder
-	if errors.As(err, &ce) {
-		return ce.ExitCode()
+	var ec exitError
+	if errors.As(err, &ec) {
+		return ec.code
 	}
 	return exitFailure
 }

@@ -11,6 +11,10 @@ import (
 // builds holds the binaries the end-to-end tests run, built once.
 var builds *testutil.Builds
 
+// cacheDir is the compiled-module cache the tests share, so the built-in
+// exec mixin compiles once per test process.
+var cacheDir string
+
 // testCtx is the context of tests (wazero's pattern: not Background).
 var testCtx = context.WithValue(context.Background(), struct{}{}, "test")
 
@@ -20,6 +24,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	builds = testutil.NewBuilds(dir)
+	cacheDir = dir + "/cache"
 	code := m.Run()
 	_ = os.RemoveAll(dir) // a temp dir: nothing to keep
 	os.Exit(code)

@@ -107,7 +107,7 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 		return res, errors.Join(fmt.Errorf("run %s: stopped: %w", r.opts.Name, ctx.Err()), outErr)
 	}
 	if exitErr != nil {
-		msg := fmt.Errorf("%w: %s-runtime %s exited with code %d: %w%s", ErrFailed, r.opts.Name, strings.Join(in.Args, " "), res.ExitCode, runErr, stderr.lastLines(4))
+		msg := fmt.Errorf("%w: %s-runtime %s: %w%s", ErrFailed, r.opts.Name, strings.Join(in.Args, " "), runErr, stderr.lastLines(4))
 		return res, errors.Join(msg, outErr)
 	}
 	return res, errors.Join(fmt.Errorf("run %s: %w; check that %s is a %s-runtime binary built for this platform", r.opts.Name, runErr, r.opts.Path, r.opts.Name), outErr)

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// newRoot lays out a bundle at ROOT/cnab/app with porter.yaml and files.
+func newRoot(t *testing.T, manifest string, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	app := filepath.Join(root, "cnab", "app")
+	require.NoError(t, os.MkdirAll(app, 0o755))
+	if manifest != "" {
+		require.NoError(t, os.WriteFile(filepath.Join(app, "porter.yaml"), []byte(manifest), 0o644))
+	}
+	for name, body := range files {
+		p := filepath.Join(root, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(name, ".sh") || strings.HasSuffix(name, "-runtime") {
+			mode = 0o755
+		}
+		require.NoError(t, os.WriteFile(p, []byte(body), mode))
+	}
+	return root
+}
+
+// runCLI runs mixbox in process and returns its exit code and output.
+func runCLI(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if env == nil {
+		env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cacheDir}
+	}
+	code := run(testCtx, append([]string{"mixbox"}, args...), env, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+const helloManifest = `schemaVersion: 1.0.1
+name: hello
+version: 0.1.0
+registry: localhost:5000
+mixins:
+  - exec
+parameters:
+  - name: name
+    type: string
+    default: world
+  - name: cfg
+    type: file
+    path: /cnab/app/cfg.txt
+credentials:
+  - name: token
+    env: TOKEN
+install:
+  - exec:
+      description: "Say hello"
+      command: echo
+      arguments:
+        - "Hello ${ bundle.parameters.name }"
+uninstall:
+  - exec:
+      command: echo
+      arguments: [bye]
+`
+
+// TestRun_badInput: every kind of bad input gives one clear error on stderr
+// that names the culprit, the exit code of cli.md, and never a panic.
+func TestRun_badInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		manifest string
+		files    map[string]string
+		args     []string
+		wantCode int
+		wantErr  []string // substrings of stderr
+	}{
+		{"missing porter.yaml", "", nil, []string{"--action", "install"}, 1, []string{"porter.yaml", "hint:"}},
+		{"invalid yaml", "name: [unclosed\n", nil, []string{"--action", "install"}, 1, []string{"porter.yaml", "line"}},
+		{"unknown action", helloManifest, nil, []string{"--action", "deploy"}, 1, []string{`"deploy"`, "install, uninstall"}},
+		{"no action", helloManifest, nil, nil, 2, []string{"CNAB_ACTION"}},
+		{"missing template variable", strings.Replace(helloManifest, "parameters.name", "parameters.nope", 1), nil,
+			[]string{"--action", "install"}, 1, []string{"bundle.parameters.nope", "install step 1"}},
+		{"undeclared mixin", strings.Replace(helloManifest, "  - exec:\n      description", "  - helm3:\n      description", 1), nil,
+			[]string{"--action", "install"}, 1, []string{"helm3"}},
+		{"mixin not installed", strings.Replace(strings.Replace(helloManifest, "  - exec\n", "  - exec\n  - ghost\n", 1), "  - exec:\n      description", "  - ghost:\n      description", 1), nil,
+			[]string{"--action", "install"}, 1, []string{"mixin ghost is not installed: looked in", "ghost-runtime.wasm", "ghost-runtime (native)"}},
+		{"bad base64 in a file parameter", helloManifest, map[string]string{"cnab/app/cfg.txt": "!!!not base64"},
+			[]string{"--action", "install"}, 1, []string{"cfg", "base64"}},
+		{"malformed --param", helloManifest, nil, []string{"--action", "install", "--param", "novalue"}, 2, []string{"--param", "NAME=VALUE"}},
+		{"unknown --param", helloManifest, nil, []string{"--action", "install", "--param", "nope=1"}, 2, []string{"nope", "name, cfg"}},
+		{"unknown flag", helloManifest, nil, []string{"--action", "install", "--bogus"}, 2, []string{"bogus"}},
+		{"bad --prefer", helloManifest, nil, []string{"--action", "install", "--prefer", "rust"}, 2, []string{"--prefer"}},
+		{"bad PORTER_DEBUG", helloManifest, nil, []string{"--action", "install", "--debug=maybe"}, 2, []string{"debug"}},
+		{"cnab-root missing", helloManifest, nil, []string{"--action", "install", "--cnab-root", "/nonexistent/root"}, 2, []string{"/nonexistent/root"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := newRoot(t, tc.manifest, tc.files)
+			args := append([]string{"run"}, tc.args...)
+			if !contains(args, "--cnab-root") {
+				args = append(args, "--cnab-root", root)
+			}
+			code, stdout, stderr := runCLI(t, nil, args...)
+			require.Equal(t, tc.wantCode, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			for _, w := range tc.wantErr {
+				require.Contains(t, stderr, w)
+			}
+			require.NotContains(t, stderr, "panic")
+			require.NotContains(t, stderr, "goroutine ")
+			require.Equal(t, 1, strings.Count(stderr, "error: "), "one error line:\n%s", stderr)
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+const nativeManifest = `schemaVersion: 1.0.1
+name: native
+version: 0.1.0
+registry: localhost:5000
+mixins:
+  - probe
+credentials:
+  - name: password
+    env: PASSWORD
+state:
+  - name: notes
+    path: notes.txt
+outputs:
+  - name: early
+install:
+  - probe:
+      description: "Probe"
+      script: x
+  - probe:
+      description: "Never runs"
+`
+
+// probeRuntime is a native mixin: it writes an output, prints a secret split
+// over two writes, then waits for a signal or for GO to exist.
+const probeRuntime = `#!/bin/sh
+printf 'kept' > porter/outputs/early
+echo "state" > notes.txt
+printf 'pw=s3cr'; sleep 0.2; printf '3t-pw\n'
+echo "also s3cr3t-pw" >&2
+if [ -n "$WAIT" ]; then touch "$WAIT"; sleep 30 & wait; fi
+exit 3
+`
+
+func TestRun_signalStopsStepAndSavesState(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGTERM, 143}, {syscall.SIGINT, 130}} {
+		t.Run(sig.sig.String(), func(t *testing.T) {
+			t.Parallel()
+			root := newRoot(t, nativeManifest, map[string]string{"cnab/app/mixins/probe/runtimes/probe-runtime": probeRuntime})
+			ready := filepath.Join(t.TempDir(), "ready")
+			ctx, cancel := context.WithTimeout(testCtx, 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, builds.Binary(t, "./cmd/mixbox", "mixbox"), "run", "--cnab-root", root, "--action", "install")
+			cmd.Env = []string{"PATH=/usr/bin:/bin", "WAIT=" + ready, "PASSWORD=s3cr3t-pw"}
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			require.NoError(t, cmd.Start())
+			require.Eventually(t, func() bool { _, err := os.Stat(ready); return err == nil }, 30*time.Second, 20*time.Millisecond)
+			require.NoError(t, cmd.Process.Signal(sig.sig))
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+			require.Equal(t, sig.want, ee.ExitCode(), "stderr:\n%s", stderr.String())
+
+			app := filepath.Join(root, "cnab", "app")
+			got, err := os.ReadFile(filepath.Join(app, "outputs", "porter-state"))
+			require.NoError(t, err, "porter-state is written after a signal")
+			entries, err := tarEntries(got)
+			require.NoError(t, err)
+			require.Equal(t, "state\n", string(entries["porter-state/notes"]))
+			require.NotContains(t, stdout.String(), "Never runs", "no step starts after the signal")
+			require.NotContains(t, stdout.String()+stderr.String(), "s3cr3t-pw")
+		})
+	}
+}
+
+// TestRun_masking: a secret split across two writes is masked (Porter leaks
+// it), and the final error never shows it.
+func TestRun_masking(t *testing.T) {
+	t.Parallel()
+	root := newRoot(t, nativeManifest, map[string]string{"cnab/app/mixins/probe/runtimes/probe-runtime": probeRuntime})
+	code, stdout, stderr := runCLI(t, []string{"PATH=/usr/bin:/bin", "PASSWORD=s3cr3t-pw"}, "run", "--cnab-root", root, "--action", "install")
+	require.Equal(t, 1, code)
+	require.Contains(t, stdout, "pw=*******\n")
+	require.Contains(t, stderr, "also *******")
+	require.Contains(t, stderr, "error: ")
+	require.NotContains(t, stdout+stderr, "s3cr3t-pw")
+	require.NotContains(t, stdout+stderr, "s3cr")
+	// The output written before the failure is kept.
+	got, err := os.ReadFile(filepath.Join(root, "cnab", "app", "outputs", "porter-state"))
+	require.NoError(t, err)
+	require.NotEmpty(t, got)
+}
+
+func TestRun_logFormatJSON(t *testing.T) {
+	t.Parallel()
+	root := newRoot(t, nativeManifest, map[string]string{"cnab/app/mixins/probe/runtimes/probe-runtime": probeRuntime})
+	code, stdout, _ := runCLI(t, []string{"PATH=/usr/bin:/bin", "PASSWORD=s3cr3t-pw"}, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
+	require.Equal(t, 1, code)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Greater(t, len(lines), 3)
+	for _, l := range lines {
+		require.True(t, strings.HasPrefix(l, "{") && strings.HasSuffix(l, "}"), "not one JSON object per line: %q", l)
+	}
+	require.Contains(t, stdout, `"event":"run_start"`)
+	require.Contains(t, stdout, `"event":"step_end"`)
+	require.Contains(t, stdout, `"text":"pw=*******"`)
+	require.NotContains(t, stdout, "s3cr3t-pw")
+}
