@@ -61,13 +61,13 @@ func (rt *Runtime) resolve(ctx context.Context, name string, b *bundle, env []st
 	tryWasm := func() (step.Runner, error) {
 		looked = append(looked, wasmPath+" (wasm)")
 		if data, err := os.ReadFile(wasmPath); err == nil {
-			return rt.wasm.runner(ctx, name, wasmPath, data, step.FormWasmInstalled, b, pol)
+			return rt.wasm.runner(ctx, name, wasmPath, data, step.FormWasmInstalled, b, env, pol)
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("read mixin %s: %w", name, err)
 		}
 		looked = append(looked, "the built-in mixins ("+strings.Join(rt.builtinNames(), ", ")+")")
 		if data, ok := rt.opts.BuiltIns[name]; ok && len(data) > 0 {
-			return rt.wasm.runner(ctx, name, "built-in "+name, data, step.FormWasmBuiltin, b, pol)
+			return rt.wasm.runner(ctx, name, "built-in "+name, data, step.FormWasmBuiltin, b, env, pol)
 		}
 		return nil, nil
 	}

@@ -21,6 +21,15 @@ type Runtime struct {
 	paths  paths
 	logger *slog.Logger
 	wasm   *wasmHost
+	set    *mask.Set // the sensitive values of the current run
+}
+
+// maskString masks the sensitive values of the current run in s.
+func (rt *Runtime) maskString(s string) string {
+	if rt.set == nil {
+		return s
+	}
+	return rt.set.String(s)
 }
 
 // New returns a Runtime for opts. It fails with ErrUsage for option values it

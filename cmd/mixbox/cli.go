@@ -289,6 +289,7 @@ func precompileCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cache-dir", Usage: "compiled-module cache `DIR` (default $MIXBOX_CACHE_DIR)"},
+			&cli.StringFlag{Name: "cnab-root", Usage: "the --cnab-root of the runs that will use the cache"},
 		},
 		Action: func(c *cli.Context) error {
 			dir := c.String("cache-dir")
@@ -297,6 +298,7 @@ func precompileCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			}
 			return host.Precompile(c.Context, host.PrecompileOptions{
 				CacheDir: dir,
+				Root:     c.String("cnab-root"),
 				Env:      env,
 				Modules:  c.Args().Slice(),
 				BuiltIns: builtins(),

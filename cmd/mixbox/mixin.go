@@ -1,9 +1,15 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/mixbox/mixbox/host"
 )
 
 func mixinCommand(env []string, stdout, stderr io.Writer) *cli.Command {
@@ -11,6 +17,128 @@ func mixinCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 		Name:         "mixin",
 		Usage:        "test, inspect, pack and scaffold mixins",
 		OnUsageError: onUsageError,
-		Subcommands:  []*cli.Command{},
+		Subcommands: append([]*cli.Command{
+			mixinInspectCommand(stdout),
+			mixinPackCommand(stdout),
+		}, mixinAuthorCommands(env, stdout, stderr)...),
 	}
+}
+
+func mixinInspectCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:         "inspect",
+		Usage:        "show a wasm mixin's ABI, imports, exports, metadata, and whether this host accepts it",
+		ArgsUsage:    "MIXIN.wasm",
+		OnUsageError: onUsageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text or json"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("mixin inspect takes one MIXIN.wasm")
+			}
+			bin, err := os.ReadFile(c.Args().First())
+			if err != nil {
+				return usagef("read module: %w", err)
+			}
+			info, err := host.Inspect(c.Context, bin)
+			if err != nil {
+				return err
+			}
+			switch c.String("output") {
+			case "json":
+				b, err := json.MarshalIndent(info, "", "  ")
+				if err != nil {
+					return fmt.Errorf("encode info: %w", err)
+				}
+				fmt.Fprintf(stdout, "%s\n", b)
+			case "text":
+				printInfo(stdout, c.Args().First(), info)
+			default:
+				return usagef("-o must be text or json, got %q", c.String("output"))
+			}
+			if !info.Accepted {
+				return fmt.Errorf("%w: %s", host.ErrIncompatible, info.Reason)
+			}
+			return nil
+		},
+	}
+}
+
+func printInfo(w io.Writer, name string, info host.ModuleInfo) {
+	fmt.Fprintf(w, "module:   %s (%d bytes, sha256 %s)\n", name, info.Size, info.SHA256)
+	abi := info.ABI
+	if abi == "" {
+		abi = "none (imports no mixbox host function)"
+	}
+	fmt.Fprintf(w, "abi:      %s\n", abi)
+	max := "none"
+	if info.MemoryMax >= 0 {
+		max = fmt.Sprint(info.MemoryMax)
+	}
+	fmt.Fprintf(w, "memory:   min %d bytes, max %s\n", info.MemoryMin, max)
+	fmt.Fprintln(w, "imports:")
+	for _, i := range info.Imports {
+		fmt.Fprintf(w, "  %s.%s %s (%s) -> (%s)\n", i.Module, i.Name, i.Kind, strings.Join(i.Params, ", "), strings.Join(i.Results, ", "))
+	}
+	fmt.Fprintln(w, "exports:")
+	for _, e := range info.Exports {
+		fmt.Fprintf(w, "  %s %s\n", e.Name, e.Kind)
+	}
+	if m := info.Metadata; m != nil {
+		fmt.Fprintf(w, "metadata: name %s, version %s, abi %s\n", m.Name, m.Version, m.ABI)
+		fmt.Fprintf(w, "  capabilities: exec [%s], env [%s]\n", strings.Join(m.Capabilities.Exec, ", "), strings.Join(m.Capabilities.Env, ", "))
+	} else {
+		fmt.Fprintln(w, "metadata: none (add it with 'mixbox mixin pack')")
+	}
+	if info.Accepted {
+		fmt.Fprintln(w, "accepted: yes")
+	} else {
+		fmt.Fprintf(w, "accepted: no: %s\n", info.Reason)
+	}
+}
+
+func mixinPackCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:         "pack",
+		Usage:        "add or replace a wasm mixin's mixbox.mixin metadata section",
+		ArgsUsage:    "MIXIN.wasm --meta mixin.yaml [-o OUT.wasm]",
+		OnUsageError: onUsageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "meta", Required: true, Usage: "the metadata `FILE` (YAML or JSON)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `OUT.wasm` (default: in place)"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("mixin pack takes one MIXIN.wasm")
+			}
+			in := c.Args().First()
+			bin, err := os.ReadFile(in)
+			if err != nil {
+				return usagef("read module: %w", err)
+			}
+			meta, err := os.ReadFile(c.String("meta"))
+			if err != nil {
+				return usagef("read metadata: %w", err)
+			}
+			out, err := host.Pack(bin, meta)
+			if err != nil {
+				return err
+			}
+			dst := c.String("output")
+			if dst == "" {
+				dst = in
+			}
+			if err := os.WriteFile(dst, out, 0o644); err != nil {
+				return fmt.Errorf("write module: %w", err)
+			}
+			fmt.Fprintf(stdout, "packed %s (%d bytes)\n", dst, len(out))
+			return nil
+		},
+	}
+}
+
+// mixinAuthorCommands are `mixin test` and `mixin new`.
+func mixinAuthorCommands(env []string, stdout, stderr io.Writer) []*cli.Command {
+	return []*cli.Command{mixinTestCommand(env, stdout, stderr), mixinNewCommand(env, stdout, stderr)}
 }

@@ -1,0 +1,631 @@
+package mixintest
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mixbox/mixbox/host"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Sentinel errors. The command line maps ErrCases to exit code 2 and
+// ErrIncompatible to exit code 3.
+var (
+	// ErrCases is wrapped by every error about a cases file or a Case: bad
+	// YAML, an unknown key, a wrong type, a missing field, a bad regex.
+	ErrCases = errors.New("invalid cases file")
+	// ErrIncompatible is wrapped when the host refuses the module before
+	// running it: not a wasm core module, a wrong ABI, a disallowed import.
+	// It is host.ErrIncompatible.
+	ErrIncompatible = host.ErrIncompatible
+)
+
+// CasesError is an error in a cases file, at a line. It matches ErrCases.
+type CasesError struct {
+	// File is the cases file, as given to LoadCases.
+	File string
+	// Line is the 1-based line of the problem, 0 when unknown.
+	Line int
+	// Msg says what is wrong.
+	Msg string
+}
+
+// Error returns "FILE:LINE: MSG".
+func (e *CasesError) Error() string {
+	loc := e.File
+	if loc == "" {
+		loc = "cases"
+	}
+	if e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	return fmt.Sprintf("%s: %s: %s", ErrCases, loc, e.Msg)
+}
+
+// Is reports whether target is ErrCases.
+func (e *CasesError) Is(target error) bool { return target == ErrCases }
+
+// Suite is a parsed cases file.
+type Suite struct {
+	// Path is the file the suite was loaded from, "" when parsed from bytes.
+	Path string
+	// Mixin is the file's `mixin:` as written, possibly empty.
+	Mixin string
+	// Cases are the file's cases, in order.
+	Cases []Case
+
+	doc *yaml.Node // the whole document, for Update
+}
+
+// MixinPath returns the file's `mixin:` resolved against the directory of
+// the cases file, or "" when the file names no mixin.
+func (s *Suite) MixinPath() string {
+	if s.Mixin == "" || filepath.IsAbs(s.Mixin) || s.Path == "" {
+		return s.Mixin
+	}
+	return filepath.Join(filepath.Dir(s.Path), s.Mixin)
+}
+
+// Case is one test of a mixin: a step to run, the table that answers its
+// exec calls, and what it must have done.
+type Case struct {
+	// Name names the case in the report; --run matches it.
+	Name string
+	// Action is the action: install, upgrade, uninstall or a custom action
+	// (run as `invoke --action NAME`). A full argv such as
+	// "invoke --action status" is taken as is.
+	Action string
+	// Input is the step's stdin, exactly as the runtime sends it.
+	Input string
+	// Env is the environment of the mixin. Only the keys of abi-v1 §2
+	// reach a wasm guest; PORTER_DEBUG=true also shows debug log lines.
+	Env map[string]string
+	// Files are the files of the read-only /cnab/app mount, by relative
+	// path.
+	Files map[string]string
+	// Exec answers the mixin's exec calls, in the order they must come.
+	Exec []Exec
+	// Loose is `strict: false`: calls may come in any order, entries may go
+	// unused, and an unexpected call gets E_NOTFOUND instead of failing
+	// the case.
+	Loose bool
+	// Policy, when set, is checked before the table, as a run's policy is.
+	Policy *Policy
+	// Want is what the mixin must have done.
+	Want Want
+	// Line is the case's line in its cases file, 0 when not from a file.
+	Line int
+
+	node *yaml.Node // the case's mapping, for Update
+}
+
+// Exec is one fake command of a case's table: how to recognise the call and
+// what it returns.
+type Exec struct {
+	// Command must equal the request's command.
+	Command string
+	// Args must equal the request's args, unless ArgsRegex is set.
+	Args []string
+	// ArgsRegex matches the request's args one by one, each anchored at
+	// both ends; there must be as many args as regexes.
+	ArgsRegex []string
+	// Stdout, Stderr, ExitCode and TimedOut make up the ExecResult.
+	Stdout   string
+	Stderr   string
+	ExitCode int
+	TimedOut bool
+	// Line is the entry's line in its cases file, 0 when not from a file.
+	Line int
+}
+
+// Want is what a case checks.
+type Want struct {
+	// ExitCode is the mixin's exit code.
+	ExitCode int
+	// Outputs is the exact set of outputs; nil does not check outputs.
+	Outputs map[string]string
+	// StdoutContains and StderrContains must each appear in the mixin's
+	// stdout (or stderr), which includes the streamed output of its exec
+	// calls, masked.
+	StdoutContains []string
+	StderrContains []string
+	// Denied lists, in order, the exec calls the policy must have refused,
+	// each as a command ("kubectl") or a command line ("kubectl get pods");
+	// nil does not check denials.
+	Denied []string
+}
+
+// Policy is the mixin's block of a policy (shared/spec/policy.md), for a
+// case. The zero Policy grants no command.
+type Policy struct {
+	// Exec grants commands.
+	Exec []Grant
+	// Env lists the request env keys allowed.
+	Env []string
+	// NoMount is `mount: false`: no /cnab/app in the guest.
+	NoMount bool
+	// InheritEnv is accepted for fidelity; the table runs no command.
+	InheritEnv bool
+	// Mounts are more read-only host paths, the same path inside.
+	Mounts []string
+	// Dirs are more working directories an exec request may use.
+	Dirs []string
+	// Limits override the policy defaults; zero fields keep them.
+	Limits Limits
+}
+
+// Grant allows one command.
+type Grant struct {
+	// Command is the name the guest asks for, a path inside /cnab/app, or
+	// "*" for any command.
+	Command string
+	// Path pins the resolved binary; the table runs none, so it is only
+	// checked to be absolute.
+	Path string
+	// Args are anchored regexes for the leading args, in order.
+	Args []string
+}
+
+// Limits are the per-step limits of shared/spec/policy.md.
+type Limits struct {
+	Memory       int64
+	StepTimeout  time.Duration
+	ExecTimeout  time.Duration
+	ExecCalls    int
+	CaptureBytes int64
+	LogBytes     int64
+	OutputBytes  int64
+	Outputs      int
+}
+
+// LoadCases reads and parses a cases file.
+func LoadCases(file string) (*Suite, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read cases: %w", err)
+	}
+	return ParseCases(file, b)
+}
+
+// ParseCases parses the cases file data; file names it in errors. Every
+// error matches ErrCases and says the line and what is wrong.
+func ParseCases(file string, data []byte) (*Suite, error) {
+	p := parser{file: file}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line := yamlLine(err)
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = strings.TrimPrefix(msg, fmt.Sprintf("line %d: ", line))
+		return nil, p.errf(line, "%s", msg)
+	}
+	s := &Suite{Path: file, doc: &doc}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, p.errf(0, "empty file: want a mapping with a cases list")
+	}
+	root := doc.Content[0]
+	if err := p.mapping(root, "the file", func(k string, v *yaml.Node) error {
+		switch k {
+		case "mixin":
+			return p.str(v, k, &s.Mixin)
+		case "cases":
+			if v.Kind != yaml.SequenceNode {
+				return p.errf(v.Line, "cases: want a list, got %s", kindName(v))
+			}
+			for _, n := range v.Content {
+				c, err := p.parseCase(n)
+				if err != nil {
+					return err
+				}
+				s.Cases = append(s.Cases, c)
+			}
+			return nil
+		}
+		return p.unknown(k, v, "mixin, cases")
+	}); err != nil {
+		return nil, err
+	}
+	seen := map[string]int{}
+	for _, c := range s.Cases {
+		if l, ok := seen[c.Name]; ok {
+			return nil, p.errf(c.Line, "case %q: name already used at line %d", c.Name, l)
+		}
+		seen[c.Name] = c.Line
+	}
+	return s, nil
+}
+
+type parser struct{ file string }
+
+func (p parser) errf(line int, format string, args ...any) error {
+	return &CasesError{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (p parser) unknown(k string, v *yaml.Node, known string) error {
+	return p.errf(keyLine(v), "unknown key %q (want one of: %s)", k, known)
+}
+
+// keyLine is the line of a value's key: the value's own line is close enough.
+func keyLine(v *yaml.Node) int { return v.Line }
+
+func (p parser) mapping(n *yaml.Node, what string, f func(k string, v *yaml.Node) error) error {
+	if n.Kind != yaml.MappingNode {
+		return p.errf(n.Line, "%s: want a mapping, got %s", what, kindName(n))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			return p.errf(k.Line, "%s: key %q given twice", what, k.Value)
+		}
+		seen[k.Value] = true
+		if err := f(k.Value, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p parser) str(v *yaml.Node, what string, dst *string) error {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		return p.errf(v.Line, "%s: want a string, got %s", what, kindName(v))
+	}
+	*dst = v.Value
+	return nil
+}
+
+func (p parser) strs(v *yaml.Node, what string, dst *[]string) error {
+	if v.Kind != yaml.SequenceNode {
+		return p.errf(v.Line, "%s: want a list of strings, got %s", what, kindName(v))
+	}
+	out := []string{}
+	for _, e := range v.Content {
+		var s string
+		if err := p.str(e, what, &s); err != nil {
+			return err
+		}
+		out = append(out, s)
+	}
+	*dst = out
+	return nil
+}
+
+func (p parser) strMap(v *yaml.Node, what string, dst *map[string]string) error {
+	out := map[string]string{}
+	if v.Tag == "!!null" {
+		*dst = out
+		return nil
+	}
+	if err := p.mapping(v, what, func(k string, e *yaml.Node) error {
+		return p.str(e, what+"."+k, new(string)) // type check first
+	}); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		out[v.Content[i].Value] = v.Content[i+1].Value
+	}
+	*dst = out
+	return nil
+}
+
+func (p parser) integer(v *yaml.Node, what string, dst *int) error {
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
+		return p.errf(v.Line, "%s: want an integer, got %s", what, kindName(v))
+	}
+	var n int
+	if err := v.Decode(&n); err != nil {
+		return p.errf(v.Line, "%s: want an integer, got %q", what, v.Value)
+	}
+	*dst = n
+	return nil
+}
+
+func (p parser) boolean(v *yaml.Node, what string, dst *bool) error {
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+		return p.errf(v.Line, "%s: want true or false, got %s", what, kindName(v))
+	}
+	return v.Decode(dst)
+}
+
+func (p parser) parseCase(n *yaml.Node) (Case, error) {
+	c := Case{Line: n.Line, node: n}
+	strict := true
+	err := p.mapping(n, "case", func(k string, v *yaml.Node) error {
+		switch k {
+		case "name":
+			return p.str(v, k, &c.Name)
+		case "action":
+			return p.str(v, k, &c.Action)
+		case "input":
+			return p.str(v, k, &c.Input)
+		case "env":
+			return p.strMap(v, k, &c.Env)
+		case "files":
+			if err := p.strMap(v, k, &c.Files); err != nil {
+				return err
+			}
+			for name := range c.Files {
+				if err := checkFileName(name); err != nil {
+					return p.errf(v.Line, "files: %s", err.Error())
+				}
+			}
+			return nil
+		case "exec":
+			if v.Tag == "!!null" {
+				return nil
+			}
+			if v.Kind != yaml.SequenceNode {
+				return p.errf(v.Line, "exec: want a list, got %s", kindName(v))
+			}
+			for i, e := range v.Content {
+				x, err := p.parseExec(e, i+1)
+				if err != nil {
+					return err
+				}
+				c.Exec = append(c.Exec, x)
+			}
+			return nil
+		case "strict":
+			return p.boolean(v, k, &strict)
+		case "policy":
+			pol, err := p.parsePolicy(v)
+			if err != nil {
+				return err
+			}
+			c.Policy = &pol
+			return nil
+		case "want":
+			return p.parseWant(v, &c.Want)
+		}
+		return p.unknown(k, v, "name, action, input, env, files, exec, strict, policy, want")
+	})
+	if err != nil {
+		if c.Name != "" {
+			var ce *CasesError
+			if errors.As(err, &ce) {
+				ce.Msg = fmt.Sprintf("case %q: %s", c.Name, ce.Msg)
+			}
+		}
+		return c, err
+	}
+	c.Loose = !strict
+	if c.Name == "" {
+		return c, p.errf(n.Line, "case: name is required")
+	}
+	if strings.TrimSpace(c.Action) == "" {
+		return c, p.errf(n.Line, "case %q: action is required (install, upgrade, uninstall or a custom action)", c.Name)
+	}
+	return c, nil
+}
+
+func checkFileName(name string) error {
+	clean := path.Clean(name)
+	if name == "" || path.IsAbs(name) || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
+		return fmt.Errorf("%q is not a relative path inside /cnab/app", name)
+	}
+	return nil
+}
+
+func (p parser) parseExec(n *yaml.Node, i int) (Exec, error) {
+	x := Exec{Line: n.Line}
+	what := fmt.Sprintf("exec[%d]", i)
+	err := p.mapping(n, what, func(k string, v *yaml.Node) error {
+		switch k {
+		case "command":
+			return p.str(v, what+".command", &x.Command)
+		case "args":
+			return p.strs(v, what+".args", &x.Args)
+		case "args_regex":
+			if err := p.strs(v, what+".args_regex", &x.ArgsRegex); err != nil {
+				return err
+			}
+			for _, re := range x.ArgsRegex {
+				if _, err := regexp.Compile(anchor(re)); err != nil {
+					return p.errf(v.Line, "%s.args_regex: bad regex %q: %s", what, re, err.Error())
+				}
+			}
+			return nil
+		case "stdout":
+			return p.str(v, what+".stdout", &x.Stdout)
+		case "stderr":
+			return p.str(v, what+".stderr", &x.Stderr)
+		case "exit_code":
+			return p.integer(v, what+".exit_code", &x.ExitCode)
+		case "timed_out":
+			return p.boolean(v, what+".timed_out", &x.TimedOut)
+		}
+		return p.unknown(k, v, "command, args, args_regex, stdout, stderr, exit_code, timed_out")
+	})
+	if err != nil {
+		return x, err
+	}
+	if x.Command == "" {
+		return x, p.errf(n.Line, "%s: command is required", what)
+	}
+	if x.Args != nil && x.ArgsRegex != nil {
+		return x, p.errf(n.Line, "%s: give args or args_regex, not both", what)
+	}
+	return x, nil
+}
+
+func (p parser) parseWant(n *yaml.Node, w *Want) error {
+	if n.Tag == "!!null" {
+		return nil
+	}
+	return p.mapping(n, "want", func(k string, v *yaml.Node) error {
+		switch k {
+		case "exit_code":
+			return p.integer(v, "want.exit_code", &w.ExitCode)
+		case "outputs":
+			return p.strMap(v, "want.outputs", &w.Outputs)
+		case "stdout_contains":
+			return p.strs(v, "want.stdout_contains", &w.StdoutContains)
+		case "stderr_contains":
+			return p.strs(v, "want.stderr_contains", &w.StderrContains)
+		case "denied":
+			return p.strs(v, "want.denied", &w.Denied)
+		}
+		return p.unknown(k, v, "exit_code, outputs, stdout_contains, stderr_contains, denied")
+	})
+}
+
+func (p parser) parsePolicy(n *yaml.Node) (Policy, error) {
+	var pol Policy
+	err := p.mapping(n, "policy", func(k string, v *yaml.Node) error {
+		switch k {
+		case "exec":
+			if v.Kind != yaml.SequenceNode {
+				return p.errf(v.Line, "policy.exec: want a list, got %s", kindName(v))
+			}
+			for _, e := range v.Content {
+				var g Grant
+				if err := p.mapping(e, "policy.exec", func(k string, v *yaml.Node) error {
+					switch k {
+					case "command":
+						return p.str(v, "policy.exec.command", &g.Command)
+					case "path":
+						if err := p.str(v, "policy.exec.path", &g.Path); err != nil {
+							return err
+						}
+						if !path.IsAbs(g.Path) {
+							return p.errf(v.Line, "policy.exec.path: %q is not an absolute path", g.Path)
+						}
+						return nil
+					case "args":
+						if err := p.strs(v, "policy.exec.args", &g.Args); err != nil {
+							return err
+						}
+						for _, re := range g.Args {
+							if _, err := regexp.Compile(anchor(re)); err != nil {
+								return p.errf(v.Line, "policy.exec.args: bad regex %q: %s", re, err.Error())
+							}
+						}
+						return nil
+					}
+					return p.unknown(k, v, "command, path, args")
+				}); err != nil {
+					return err
+				}
+				if g.Command == "" {
+					return p.errf(e.Line, "policy.exec: command is required")
+				}
+				pol.Exec = append(pol.Exec, g)
+			}
+			return nil
+		case "env":
+			return p.strs(v, "policy.env", &pol.Env)
+		case "mount":
+			var m bool
+			if err := p.boolean(v, "policy.mount", &m); err != nil {
+				return err
+			}
+			pol.NoMount = !m
+			return nil
+		case "inheritEnv":
+			return p.boolean(v, "policy.inheritEnv", &pol.InheritEnv)
+		case "mounts":
+			return p.strs(v, "policy.mounts", &pol.Mounts)
+		case "dirs":
+			return p.strs(v, "policy.dirs", &pol.Dirs)
+		case "memory":
+			return p.size(v, "policy.memory", &pol.Limits.Memory)
+		case "captureBytes":
+			return p.size(v, "policy.captureBytes", &pol.Limits.CaptureBytes)
+		case "logBytes":
+			return p.size(v, "policy.logBytes", &pol.Limits.LogBytes)
+		case "outputBytes":
+			return p.size(v, "policy.outputBytes", &pol.Limits.OutputBytes)
+		case "stepTimeout":
+			return p.duration(v, "policy.stepTimeout", &pol.Limits.StepTimeout)
+		case "execTimeout":
+			return p.duration(v, "policy.execTimeout", &pol.Limits.ExecTimeout)
+		case "execCalls":
+			return p.integer(v, "policy.execCalls", &pol.Limits.ExecCalls)
+		case "outputs":
+			return p.integer(v, "policy.outputs", &pol.Limits.Outputs)
+		}
+		return p.unknown(k, v, "exec, env, mount, inheritEnv, mounts, dirs, memory, stepTimeout, execTimeout, execCalls, captureBytes, logBytes, outputBytes, outputs")
+	})
+	return pol, err
+}
+
+func (p parser) size(v *yaml.Node, what string, dst *int64) error {
+	var s string
+	if err := p.str(v, what, &s); err != nil {
+		return err
+	}
+	n, err := parseSize(s)
+	if err != nil {
+		return p.errf(v.Line, "%s: %s", what, err.Error())
+	}
+	*dst = n
+	return nil
+}
+
+func (p parser) duration(v *yaml.Node, what string, dst *time.Duration) error {
+	var s string
+	if err := p.str(v, what, &s); err != nil {
+		return err
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return p.errf(v.Line, "%s: want a positive Go duration such as 90s or 15m, got %q", what, s)
+	}
+	*dst = d
+	return nil
+}
+
+// parseSize parses 64Mi, 1Gi, 512Ki or a plain byte count.
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	num := s
+	for suffix, m := range map[string]int64{"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30} {
+		if strings.HasSuffix(s, suffix) {
+			num, mult = strings.TrimSuffix(s, suffix), m
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("want a positive size such as 64Mi, got %q", s)
+	}
+	return n * mult, nil
+}
+
+func anchor(re string) string { return `^(?:` + re + `)$` }
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return "nothing"
+		case "!!str":
+			return fmt.Sprintf("the string %q", n.Value)
+		}
+		return fmt.Sprintf("%s %s", strings.TrimPrefix(n.Tag, "!!"), n.Value)
+	}
+	return "nothing"
+}
+
+// yamlLine extracts the line of a yaml.v3 syntax or type error, 0 if none.
+func yamlLine(err error) int {
+	m := regexp.MustCompile(`line (\d+)`).FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1]) // digits only: cannot fail but on overflow, then 0
+	return n
+}

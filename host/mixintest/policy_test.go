@@ -1,0 +1,54 @@
+package mixintest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mixbox/mixbox/wasmabi"
+)
+
+func TestPolicy_check(t *testing.T) {
+	t.Parallel()
+	pol := &Policy{
+		Exec: []Grant{{Command: "helm", Args: []string{"upgrade|status"}}, {Command: "./helpers.sh"}},
+		Env:  []string{"KUBECONFIG", "PATH"},
+		Dirs: []string{"/home/nonroot"},
+	}
+	tests := []struct {
+		name    string
+		pol     *Policy
+		req     wasmabi.ExecRequest
+		wantErr string // substring of the reason, "" when allowed
+	}{
+		{"no policy allows anything", nil, wasmabi.ExecRequest{Command: "rm"}, ""},
+		{"a granted command and args", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"status", "x"}}, ""},
+		{"args past the regexes are free", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"upgrade", "--install"}}, ""},
+		{"an arg that does not match", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"uninstall"}}, `arg 1 "uninstall" does not match`},
+		{"fewer args than regexes", pol, wasmabi.ExecRequest{Command: "helm"}, "wants at least 1 args"},
+		{"regexes are anchored", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"upgrade2"}}, "does not match"},
+		{"a command not granted", pol, wasmabi.ExecRequest{Command: "kubectl"}, "no exec grant of mixin m names it"},
+		{"a name grant is not a path", pol, wasmabi.ExecRequest{Command: "/tmp/helm", Args: []string{"status"}}, "outside /cnab/app"},
+		{"a path grant matches the resolved path", pol, wasmabi.ExecRequest{Command: "/cnab/app/helpers.sh"}, ""},
+		{"a relative path resolves from dir", pol, wasmabi.ExecRequest{Command: "../helpers.sh", Dir: "/cnab/app/sub"}, ""},
+		{"a path leaving the bundle", pol, wasmabi.ExecRequest{Command: "../../helm"}, "outside /cnab/app"},
+		{"a dir of the policy", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"status"}, Dir: "/home/nonroot/x"}, ""},
+		{"a dir outside", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"status"}, Dir: "/etc"}, "dir /etc is outside"},
+		{"a listed env key", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"status"}, Env: map[string]string{"KUBECONFIG": "k"}}, ""},
+		{"an env key not listed", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"status"}, Env: map[string]string{"HOME": "h"}}, "env HOME is not in the env"},
+		{"a refused env key even if listed", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"status"}, Env: map[string]string{"PATH": "p"}}, "env PATH is always refused"},
+		{"any command", &Policy{Exec: []Grant{{Command: "*"}}}, wasmabi.ExecRequest{Command: "anything"}, ""},
+		{"the zero policy grants nothing", &Policy{}, wasmabi.ExecRequest{Command: "helm"}, "no exec grant"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := tc.pol.check("m", tc.req)
+			if tc.wantErr == "" {
+				require.Empty(t, got)
+				return
+			}
+			require.Contains(t, got, tc.wantErr)
+		})
+	}
+}

@@ -1,0 +1,228 @@
+package mixintest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/mixbox/mixbox/host/internal/hostexec"
+	"github.com/mixbox/mixbox/wasmabi"
+)
+
+// Call is one exec call a mixin made.
+type Call struct {
+	// Command, Args, Env, Dir and Stdin are the request's.
+	Command string
+	Args    []string
+	Env     map[string]string
+	Dir     string
+	Stdin   string
+	// Reason is why the policy refused the call; "" for an allowed call.
+	Reason string
+}
+
+// String returns the call as reports show it: `helm [upgrade --install mysql]`.
+func (c Call) String() string { return c.Command + " " + argList(c.Args) }
+
+// argList formats args as [a b c], quoting an arg that is empty or holds
+// white space or quotes so that the list reads unambiguously.
+func argList(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n\r\"'") {
+			a = strconv.Quote(a)
+		}
+		out[i] = a
+	}
+	return "[" + strings.Join(out, " ") + "]"
+}
+
+// tableMode is how the table answers calls.
+type tableMode int
+
+const (
+	modeStrict tableMode = iota // in order, every entry used, nothing else
+	modeLoose                   // any order, unused entries fine, E_NOTFOUND for others
+	modeRecord                  // --update: in order, missing entries answered exit 0
+)
+
+// table is the hostexec.Executor of one case: it applies the case's policy,
+// answers from its exec list and records what the mixin asked.
+type table struct {
+	mixin   string
+	entries []Exec
+	policy  *Policy
+	mode    tableMode
+
+	mu       sync.Mutex
+	used     []bool
+	next     int
+	calls    []Call
+	answers  []int // per call, the index of the entry that answered it, -1 none
+	denied   []Call
+	failures []string
+}
+
+var _ hostexec.Executor = (*table)(nil)
+
+func newTable(mixin string, c *Case, mode tableMode) *table {
+	return &table{mixin: mixin, entries: c.Exec, policy: c.Policy, mode: mode, used: make([]bool, len(c.Exec))}
+}
+
+// denial is a refused call: it matches wasmabi.EDenied, as the Executor
+// contract asks.
+type denial struct{ reason string }
+
+func (d denial) Error() string        { return d.reason }
+func (d denial) Is(target error) bool { return target == wasmabi.EDenied }
+
+// Exec answers one call.
+func (t *table) Exec(_ context.Context, c hostexec.Call) (wasmabi.ExecResult, error) {
+	req := c.Request
+	call := Call{Command: req.Command, Args: slices.Clone(req.Args), Env: maps.Clone(req.Env), Dir: req.Dir, Stdin: req.Stdin}
+	if call.Args == nil {
+		call.Args = []string{}
+	}
+	t.mu.Lock()
+	if reason := t.policy.check(t.mixin, req); reason != "" {
+		call.Reason = reason
+		t.denied = append(t.denied, call)
+		t.mu.Unlock()
+		return wasmabi.ExecResult{}, denial{reason}
+	}
+	t.calls = append(t.calls, call)
+	n := len(t.calls)
+	idx := t.pick(n, call)
+	t.answers = append(t.answers, idx)
+	t.mu.Unlock()
+
+	var res wasmabi.ExecResult
+	switch {
+	case idx >= 0:
+		e := t.entries[idx]
+		res = wasmabi.ExecResult{ExitCode: e.ExitCode, Stdout: e.Stdout, Stderr: e.Stderr, TimedOut: e.TimedOut}
+	case t.mode == modeRecord:
+		// A new call while recording: it succeeds with no output.
+	default:
+		return wasmabi.ExecResult{}, fmt.Errorf("%w: the exec table has no entry for %s", wasmabi.ENotFound, call)
+	}
+	if limit := t.captureLimit(); limit > 0 {
+		res.Stdout, res.StdoutTruncated = truncate(res.Stdout, limit)
+		res.Stderr, res.StderrTruncated = truncate(res.Stderr, limit)
+	}
+	if req.Streams() {
+		writeTo(c.Stdout, res.Stdout)
+		writeTo(c.Stderr, res.Stderr)
+	}
+	return res, nil
+}
+
+// pick chooses the entry that answers call n (1-based), recording a
+// failure in strict mode; -1 is none. t.mu is held.
+func (t *table) pick(n int, call Call) int {
+	if t.mode == modeLoose {
+		for i, e := range t.entries {
+			if !t.used[i] && e.matches(call) {
+				t.used[i] = true
+				return i
+			}
+		}
+		return -1
+	}
+	if t.next >= len(t.entries) {
+		if t.mode == modeStrict {
+			t.failures = append(t.failures, callDiff(n, "no call", call.String()))
+		}
+		return -1
+	}
+	i := t.next
+	t.next++
+	t.used[i] = true
+	if e := t.entries[i]; t.mode == modeStrict && !e.matches(call) {
+		t.failures = append(t.failures, callDiff(n, e.String(), call.String()))
+	}
+	return i
+}
+
+// finish returns the failures of the table once the mixin is done: the
+// mismatches seen, then the entries a strict table never used.
+func (t *table) finish() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := slices.Clone(t.failures)
+	if t.mode != modeStrict {
+		return out
+	}
+	for i := t.next; i < len(t.entries); i++ {
+		out = append(out, callDiff(i+1, t.entries[i].String(), "no call"))
+	}
+	return out
+}
+
+func (t *table) captureLimit() int64 {
+	if t.policy == nil {
+		return 0
+	}
+	return t.policy.Limits.CaptureBytes
+}
+
+func truncate(s string, limit int64) (string, bool) {
+	if int64(len(s)) <= limit {
+		return s, false
+	}
+	return s[:limit], true
+}
+
+func writeTo(w io.Writer, s string) {
+	if w != nil && s != "" {
+		_, _ = io.WriteString(w, s) // the guest's console; its writers never fail the call
+	}
+}
+
+// callDiff is the two-line reason of a call that is not the one the table
+// wants, "want" and "got" aligned on their ends.
+func callDiff(n int, want, got string) string {
+	p := fmt.Sprintf("exec call %d: ", n)
+	return p + "want " + want + "\n" + strings.Repeat(" ", len(p)) + " got " + got
+}
+
+// String returns the entry as reports show it, its regexes for args_regex.
+func (e Exec) String() string {
+	if e.ArgsRegex != nil {
+		return e.Command + " " + argList(e.ArgsRegex)
+	}
+	return e.Command + " " + argList(e.Args)
+}
+
+// matches reports whether call is the one e describes.
+func (e Exec) matches(call Call) bool {
+	if e.Command != call.Command {
+		return false
+	}
+	if e.ArgsRegex == nil {
+		return slices.Equal(e.Args, call.Args) || len(e.Args) == 0 && len(call.Args) == 0
+	}
+	if len(e.ArgsRegex) != len(call.Args) {
+		return false
+	}
+	for i, re := range e.ArgsRegex {
+		r, err := regexp.Compile(anchor(re))
+		if err != nil || !r.MatchString(call.Args[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// deniedMatches reports whether the entry of want.denied names call: its
+// command, or its command line.
+func deniedMatches(want string, call Call) bool {
+	want = strings.TrimSpace(want)
+	return want == call.Command || want == strings.Join(append([]string{call.Command}, call.Args...), " ")
+}

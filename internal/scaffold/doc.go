@@ -1,0 +1,20 @@
+// Package scaffold writes a new Go mixin for `mixbox mixin new`: a module
+// on the wasmabi/guest SDK whose one source builds to NAME-runtime.wasm
+// (GOOS=wasip1) and to a native NAME-runtime, with a cases file and a Go
+// test that runs it through host/mixintest.
+//
+//	res, err := scaffold.New(scaffold.Options{Name: "hello", Dir: "hello"})
+//	if errors.Is(err, scaffold.ErrExists) { ... } // never overwrites a file
+//
+// # Notes
+//
+// The generated go.mod points at a local mixbox checkout with a replace
+// directive when one is found (Options.MixboxDir, else the first directory
+// holding mixbox's go.mod above the target directory, the working directory
+// or the running executable), and copies its go.sum so that building needs
+// no network beyond the module cache. Without a checkout it requires the
+// version of mixbox that is running, if it is a release, and otherwise
+// leaves the require to `go get github.com/mixbox/mixbox@latest`.
+//
+// The package writes files only under Options.Dir and runs no command.
+package scaffold
