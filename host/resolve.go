@@ -30,9 +30,8 @@ func (rt *Runtime) mixinsDir() string {
 // installed wasm, built-in wasm, installed native (if the policy allows);
 // with PreferNative the native runtime comes first.
 func (rt *Runtime) resolve(ctx context.Context, name string, b *bundle, env []string, pol *policy.Policy) (step.Runner, error) {
-	dir := filepath.Join(rt.mixinsDir(), name, "runtimes")
-	wasmPath := filepath.Join(dir, name+"-runtime.wasm")
-	nativePath := filepath.Join(dir, name+"-runtime")
+	wasmPath := rt.mixinPath(name, ".wasm")
+	nativePath := rt.mixinPath(name, "")
 	var looked []string
 
 	tryNative := func() (step.Runner, error) {
@@ -41,7 +40,7 @@ func (rt *Runtime) resolve(ctx context.Context, name string, b *bundle, env []st
 		if err != nil || fi.IsDir() {
 			return nil, nil
 		}
-		if pol.Native == policy.NativeDeny {
+		if !pol.Natives() {
 			looked[len(looked)-1] += " (found, but the policy denies native mixins)"
 			return nil, nil
 		}
@@ -91,4 +90,9 @@ func (rt *Runtime) builtinNames() []string {
 		return []string{"none"}
 	}
 	return names
+}
+
+// mixinPath is <mixins-dir>/NAME/runtimes/NAME-runtime<ext>.
+func (rt *Runtime) mixinPath(name, ext string) string {
+	return filepath.Join(rt.mixinsDir(), name, "runtimes", name+"-runtime"+ext)
 }

@@ -37,6 +37,9 @@ func (rt *Runtime) run(ctx context.Context, set *mask.Set, log *runLog) (Report,
 	if rt.opts.Action == "" {
 		return rep, withHint(fmt.Errorf("%w: no action to run", ErrUsage), "pass --action or set CNAB_ACTION")
 	}
+	if err := rt.startRun(); err != nil {
+		return rep, err
+	}
 	b, err := rt.loadBundle(ctx)
 	if err != nil {
 		return rep, err
@@ -62,7 +65,7 @@ func (rt *Runtime) run(ctx context.Context, set *mask.Set, log *runLog) (Report,
 	rep.Outputs = outputs
 	runErr := rt.runSteps(ctx, b, plan, env, set, log, outputs, &rep)
 	finErr := rt.finalize(b, outputs, log)
-	return rep, errors.Join(runErr, finErr)
+	return rep, errors.Join(runErr, finErr, rt.endRun())
 }
 
 func (rt *Runtime) runSteps(ctx context.Context, b *bundle, plan *plan, env []string, set *mask.Set, log *runLog, outputs map[string][]byte, rep *Report) error {
@@ -91,6 +94,9 @@ func (rt *Runtime) runSteps(ctx context.Context, b *bundle, plan *plan, env []st
 		log.stepEnd(i+1, n, ps.runner.Name(), ps.runner.Form().String(), time.Since(began), stepErr)
 		if stepErr != nil {
 			var err error = &stepError{text: fmt.Sprintf("%s step %d failed (%s, %s)", rt.opts.Action, i+1, ps.runner.Name(), ps.runner.Form()), err: stepErr}
+			if rerr := rt.replayErr(); rerr != nil {
+				err = fmt.Errorf("%w\nthe exec calls differ from --replay-exec %s:\n%w", err, rt.opts.ReplayExec, rerr)
+			}
 			if len(res.Denials) > 0 {
 				err = fmt.Errorf("%w\ndenied by the policy:\n  %s", err, strings.Join(res.Denials, "\n  "))
 			}

@@ -22,6 +22,7 @@ type Runtime struct {
 	logger *slog.Logger
 	wasm   *wasmHost
 	set    *mask.Set // the sensitive values of the current run
+	cur    runState  // the exec recorder or replayer of the current run
 }
 
 // maskString masks the sensitive values of the current run in s.

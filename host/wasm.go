@@ -80,11 +80,8 @@ func (w *wasmHost) runner(ctx context.Context, name, where string, bin []byte, f
 	if err != nil {
 		return nil, err
 	}
-	mp := w.rt.mixinPolicy(name, mod, b, pol)
-	exe, err := w.rt.executor(name, mp, env)
-	if err != nil {
-		return nil, err
-	}
+	mp := w.rt.mixinPolicy(name, mod, pol)
+	exe := w.rt.executor(mp, env)
 	var mounts []wasm.Mount
 	for _, m := range mp.Mounts {
 		mounts = append(mounts, wasm.Mount{Host: w.rt.paths.real(m), Guest: m})

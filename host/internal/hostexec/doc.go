@@ -1,6 +1,39 @@
 // Package hostexec runs the commands that a wasm mixin asks for through the
 // mixbox_v1.exec host function: it checks each request against the policy,
 // resolves it, and runs it with os/exec in its own process group, with a
-// timeout, capped capture and masked streaming. It also records and replays
-// exec calls (mixbox run --record-exec/--replay-exec).
+// timeout, capped capture and streaming. It also records and replays exec
+// calls (mixbox run --record-exec/--replay-exec) in the `exec:` list format
+// of shared/spec/mixin-test.md (Entry).
+//
+//	exe := hostexec.New(hostexec.Options{
+//		Policy: pol.For("helm3"),
+//		Env:    env,          // mixbox's environment, as data
+//		Root:   cnabRoot,     // --cnab-root; "" is /
+//	})
+//	res, err := exe.Exec(ctx, hostexec.Call{Mixin: "helm3", Request: req, Stdout: out, Stderr: errOut})
+//	// errors.Is(err, wasmabi.EDenied) / wasmabi.ENotFound; a non-zero exit is res.ExitCode
+//
+//	rec := hostexec.NewRecorder(hostexec.RecorderOptions{Path: file, Mask: set.String})
+//	exe = rec.Wrap(exe)                        // ... run ..., then rec.Flush()
+//	rep := hostexec.NewReplayer(entries)         // from ParseEntries
+//	exe = hostexec.Checked(pol.For("helm3"), rep) // runs nothing
+//
+// # Security
+//
+// The policy is checked on the resolved request before anything is looked
+// up (abi-v1.md §8.2, §8.6): a refused call never reaches the host's PATH
+// or file system. A bare name is looked up only on the PATH of Options.Env,
+// skipping relative directories. Commands never run through a shell. A
+// command gets PATH and HOME, the variables the policy passes through, and
+// the request's env; nothing else unless the policy says inheritEnv.
+//
+// # Notes
+//
+// Streamed output is written to Call.Stdout and Call.Stderr as it comes,
+// unmasked: the caller passes masking writers. The captured stdout and
+// stderr are cut at captureBytes each; the flags say that more came. A
+// command's exit by signal N is reported as exit code 128+N. When the
+// command's descendants keep its stdout or stderr open after it exits, Exec
+// waits for them up to the timeout, then stops the process group. Symbolic
+// links inside the bundle directory are followed as the kernel does.
 package hostexec

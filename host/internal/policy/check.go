@@ -126,14 +126,17 @@ func (m Mixin) Check(mixin string, r Request) error {
 }
 
 // names reports whether g names r's command: "*", the name as given, or for
-// a grant with only a path, the resolved path (or, before a bare name is
-// looked up, possibly).
+// a grant with only a path, the resolved path (before a bare name is looked
+// up: the path's last element).
 func (g ExecGrant) names(r Request) bool {
 	switch g.Command {
 	case "*":
 		return true
 	case "":
-		return r.Path == "" && !strings.Contains(r.Command, "/") || r.Path == path.Clean(g.Path)
+		if r.Path == "" { // a bare name not looked up yet: it may be found there
+			return !strings.Contains(r.Command, "/") && path.Base(g.Path) == r.Command
+		}
+		return r.Path == path.Clean(g.Path)
 	}
 	return g.Command == r.Command
 }

@@ -1,0 +1,423 @@
+package hostexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mixbox/mixbox/host/internal/policy"
+	"github.com/mixbox/mixbox/wasmabi"
+)
+
+// DefaultKillGrace is how long a command has between SIGTERM and SIGKILL
+// when Options.KillGrace is zero.
+const DefaultKillGrace = 5 * time.Second
+
+// Options configures a Local executor. The zero value grants nothing.
+type Options struct {
+	// Policy is the effective policy of the mixin whose calls this
+	// executor runs (policy.Policy.For). Zero limits take policy.Builtin.
+	Policy policy.Mixin
+	// Env is mixbox's environment as KEY=VALUE. Commands get its PATH and
+	// HOME, the keys Policy.Env lists (all of it with Policy.InheritEnv),
+	// then the request's env. Its PATH is where bare names are looked up.
+	Env []string
+	// Root is the host directory that stands for the guest's / for CNAB
+	// paths (mixbox run --cnab-root): the guest's /cnab/... and /porter/...
+	// are Root/cnab/... and Root/porter/... on the host. Other paths (the
+	// policy's dirs) are host paths. "" is "/".
+	Root string
+	// LookPath finds a bare command name on the host and returns its
+	// absolute path; an error means not found. Nil searches the absolute
+	// directories of Env's PATH for an executable regular file.
+	LookPath func(name string) (string, error)
+	// KillGrace is the time between SIGTERM and SIGKILL to the command's
+	// process group on a timeout or cancel; zero is DefaultKillGrace.
+	KillGrace time.Duration
+	// Logger receives a debug line per call; nil discards.
+	Logger *slog.Logger
+}
+
+// Local runs exec calls as host processes: it resolves each request,
+// checks it against the policy, looks a bare name up, and runs it in its own
+// process group with a timeout and capped capture. It is safe for
+// concurrent use.
+type Local struct {
+	opts Options
+	env  map[string]string
+}
+
+var _ Executor = (*Local)(nil)
+
+// New returns a Local executor.
+func New(opts Options) *Local {
+	if opts.KillGrace <= 0 {
+		opts.KillGrace = DefaultKillGrace
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	env := make(map[string]string, len(opts.Env))
+	for _, kv := range opts.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			env[k] = v
+		}
+	}
+	if opts.LookPath == nil {
+		opts.LookPath = searchPath(env["PATH"])
+	}
+	return &Local{opts: opts, env: env}
+}
+
+// Exec checks and runs one call. The order of its refusals follows
+// abi-v1.md §8.2: a request the policy refuses is E_DENIED before any
+// look-up; a granted command that is absent is E_NOTFOUND; one that is found
+// but cannot start gives exit code -1 with the reason in stderr.
+func (l *Local) Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error) {
+	pol := l.opts.Policy
+	r := policy.Resolve(c.Request)
+	if err := pol.Check(c.Mixin, r); err != nil {
+		l.opts.Logger.DebugContext(ctx, "exec denied", "mixin", c.Mixin, "step", c.Step, "command", r.Command, "error", err)
+		return wasmabi.ExecResult{}, err
+	}
+	var bin string
+	if r.Path != "" {
+		bin = l.hostPath(r.Path)
+		if _, err := os.Stat(bin); err != nil {
+			return wasmabi.ExecResult{}, fmt.Errorf("find command %s in the bundle: %w", r.Path, wasmabi.ENotFound)
+		}
+	} else {
+		found, err := l.opts.LookPath(r.Command)
+		if err != nil || found == "" {
+			return wasmabi.ExecResult{}, fmt.Errorf("look up command %q on the PATH: %w", r.Command, wasmabi.ENotFound)
+		}
+		r.Path, bin = found, found
+		if err := pol.Check(c.Mixin, r); err != nil { // a pinned path
+			return wasmabi.ExecResult{}, err
+		}
+	}
+	limits := pol.Limits.Or(policy.Builtin())
+	timeout := limits.ExecTimeout
+	if ms := c.Request.TimeoutMS; ms > 0 && time.Duration(ms) < timeout/time.Millisecond {
+		timeout = time.Duration(ms) * time.Millisecond
+	}
+	l.opts.Logger.DebugContext(ctx, "exec", "mixin", c.Mixin, "step", c.Step, "command", r.Command, "path", bin, "dir", r.Dir)
+	res := l.run(ctx, c, run{
+		path:    bin,
+		args:    c.Request.Args,
+		dir:     l.hostPath(r.Dir),
+		env:     l.environ(pol, c.Request.Env),
+		timeout: timeout,
+		capture: limits.CaptureBytes,
+	})
+	return res, nil
+}
+
+// hostPath maps a cleaned guest path to the host.
+func (l *Local) hostPath(p string) string {
+	root := l.opts.Root
+	if root == "" || root == "/" {
+		return p
+	}
+	for _, top := range []string{"/cnab", "/porter"} {
+		if p == top || strings.HasPrefix(p, top+"/") {
+			return filepath.Join(root, filepath.FromSlash(p))
+		}
+	}
+	return p
+}
+
+// environ composes a command's environment: PATH and HOME, the policy's
+// env (or everything with InheritEnv), then the request's env.
+func (l *Local) environ(pol policy.Mixin, extra map[string]string) []string {
+	env := map[string]string{}
+	var order []string
+	set := func(k, v string) {
+		if _, ok := env[k]; !ok {
+			order = append(order, k)
+		}
+		env[k] = v
+	}
+	if pol.InheritEnv {
+		for _, kv := range l.opts.Env {
+			if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+				set(k, v)
+			}
+		}
+	}
+	keys := append([]string{"PATH", "HOME"}, pol.Env...)
+	for _, k := range keys {
+		if v, ok := l.env[k]; ok {
+			set(k, v)
+		}
+	}
+	for _, k := range sortedKeys(extra) {
+		set(k, extra[k])
+	}
+	out := make([]string, 0, len(order))
+	for _, k := range order {
+		out = append(out, k+"="+env[k])
+	}
+	return out
+}
+
+// searchPath returns a LookPath over the absolute directories of pathEnv.
+func searchPath(pathEnv string) func(string) (string, error) {
+	return func(name string) (string, error) {
+		for _, dir := range filepath.SplitList(pathEnv) {
+			if !filepath.IsAbs(dir) {
+				continue // "." or "" would find files of the working directory
+			}
+			p := filepath.Join(dir, name)
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+				return p, nil
+			}
+		}
+		return "", fmt.Errorf("look up %q: %w", name, fs.ErrNotExist)
+	}
+}
+
+// run is one command to start.
+type run struct {
+	path    string
+	args    []string
+	dir     string
+	env     []string
+	timeout time.Duration
+	capture int64
+}
+
+// run starts the command in its own process group and waits for it and for
+// every process holding its stdout or stderr, up to the timeout: then the
+// group gets SIGTERM and, after the grace period, SIGKILL.
+func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
+	start := time.Now()
+	runCtx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+
+	cmd := exec.CommandContext(runCtx, r.path, r.args...)
+	cmd.Dir = r.dir
+	cmd.Env = r.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return signalGroup(cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = l.opts.KillGrace
+
+	var tee sync.Mutex // Call.Stdout and Call.Stderr may share a console
+	stdout := &capture{limit: r.capture}
+	stderr := &capture{limit: r.capture}
+	if c.Request.Streams() {
+		stdout.tee, stderr.tee, stdout.mu, stderr.mu = c.Stdout, c.Stderr, &tee, &tee
+	}
+	pipes, err := newPipes(c.Request.Stdin)
+	if err != nil {
+		return startFailure(start, err)
+	}
+	cmd.Stdout, cmd.Stderr = pipes.childOut, pipes.childErr
+	if pipes.childIn != nil {
+		cmd.Stdin = pipes.childIn // else /dev/null
+	}
+	if err := cmd.Start(); err != nil {
+		pipes.closeAll()
+		return startFailure(start, err)
+	}
+	pipes.closeChild()
+	pid := cmd.Process.Pid
+
+	// The process group gets SIGKILL a grace period after the deadline,
+	// unless everything is done by then.
+	done := make(chan struct{})
+	killed := make(chan struct{})
+	go func() {
+		defer close(killed)
+		select {
+		case <-done:
+			return
+		case <-runCtx.Done():
+		}
+		_ = signalGroup(pid, syscall.SIGTERM) // the leader may be gone already; its children are not
+		t := time.NewTimer(l.opts.KillGrace)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+			_ = signalGroup(pid, syscall.SIGKILL) // best effort: the group may be gone
+		}
+	}()
+
+	readers := pipes.read(stdout, stderr)
+	_ = cmd.Wait() // the exit status is in cmd.ProcessState; ctx errors are timedOut
+	select {
+	case <-readers:
+	case <-runCtx.Done():
+		// Descendants hold the pipes: wait for the kill, then let go.
+		select {
+		case <-readers:
+		case <-time.After(l.opts.KillGrace + 200*time.Millisecond):
+			pipes.closeParent()
+			<-readers
+		}
+	}
+	timedOut := runCtx.Err() != nil
+	close(done)
+	<-killed
+	pipes.closeParent()
+
+	res := wasmabi.ExecResult{
+		ExitCode:        exitCode(cmd.ProcessState),
+		Stdout:          stdout.buf.String(),
+		Stderr:          stderr.buf.String(),
+		StdoutTruncated: stdout.truncated,
+		StderrTruncated: stderr.truncated,
+		TimedOut:        timedOut,
+		DurationMS:      time.Since(start).Milliseconds(),
+	}
+	return res
+}
+
+func startFailure(start time.Time, err error) wasmabi.ExecResult {
+	return wasmabi.ExecResult{ExitCode: -1, Stderr: err.Error(), DurationMS: time.Since(start).Milliseconds()}
+}
+
+// exitCode is the command's exit status; 128+N for a signal N, as a shell
+// reports it.
+func exitCode(ps *os.ProcessState) int {
+	if ps == nil {
+		return -1
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ps.ExitCode()
+}
+
+// signalGroup sends sig to the process group led by pid.
+func signalGroup(pid int, sig syscall.Signal) error {
+	if err := syscall.Kill(-pid, sig); err != nil {
+		if errors.Is(err, syscall.ESRCH) {
+			return os.ErrProcessDone
+		}
+		return fmt.Errorf("signal process group %d: %w", pid, err)
+	}
+	return nil
+}
+
+// capture keeps up to limit bytes of a stream and tees it.
+type capture struct {
+	limit     int64
+	buf       strings.Builder
+	truncated bool
+	tee       io.Writer
+	mu        *sync.Mutex
+}
+
+func (c *capture) write(p []byte) {
+	if room := c.limit - int64(c.buf.Len()); room > 0 {
+		n := min(int64(len(p)), room)
+		c.buf.Write(p[:n])
+		if n < int64(len(p)) {
+			c.truncated = true
+		}
+	} else if len(p) > 0 {
+		c.truncated = true
+	}
+	if c.tee != nil {
+		c.mu.Lock()
+		_, _ = c.tee.Write(p) // the console never fails the command
+		c.mu.Unlock()
+	}
+}
+
+// pipes are the command's stdio. The parent's ends are read (and written)
+// by goroutines that do not depend on the command's leader: a descendant
+// that keeps them open does not hang Wait, and the ends can be closed to
+// let go of it.
+type pipes struct {
+	childIn, childOut, childErr *os.File
+	in, out, errR               *os.File
+	stdin                       string
+	closeOnce                   sync.Once
+}
+
+func newPipes(stdin string) (*pipes, error) {
+	p := &pipes{stdin: stdin}
+	var err error
+	if p.out, p.childOut, err = os.Pipe(); err != nil {
+		return nil, fmt.Errorf("create stdout pipe: %w", err)
+	}
+	if p.errR, p.childErr, err = os.Pipe(); err != nil {
+		p.closeAll()
+		return nil, fmt.Errorf("create stderr pipe: %w", err)
+	}
+	if stdin != "" {
+		if p.childIn, p.in, err = os.Pipe(); err != nil {
+			p.closeAll()
+			return nil, fmt.Errorf("create stdin pipe: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// read starts the copying goroutines; the channel closes when both output
+// streams reached their end.
+func (p *pipes) read(stdout, stderr *capture) <-chan struct{} {
+	if p.in != nil {
+		go func() {
+			_, _ = io.WriteString(p.in, p.stdin) // EPIPE: the command did not read it all
+			_ = p.in.Close()                     // EOF for the command; a second Close is harmless
+		}()
+	}
+	var wg sync.WaitGroup
+	for _, s := range []struct {
+		f *os.File
+		c *capture
+	}{{p.out, stdout}, {p.errR, stderr}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := s.f.Read(buf)
+				s.c.write(buf[:n])
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	return done
+}
+
+func (p *pipes) closeChild() {
+	for _, f := range []*os.File{p.childIn, p.childOut, p.childErr} {
+		if f != nil {
+			_ = f.Close() // the child holds its own copies
+		}
+	}
+}
+
+func (p *pipes) closeParent() {
+	p.closeOnce.Do(func() {
+		for _, f := range []*os.File{p.in, p.out, p.errR} {
+			if f != nil {
+				_ = f.Close() // unblocks the copying goroutines
+			}
+		}
+	})
+}
+
+func (p *pipes) closeAll() {
+	p.closeChild()
+	p.closeParent()
+}

@@ -1,0 +1,414 @@
+package hostexec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mixbox/mixbox/host/internal/policy"
+	"github.com/mixbox/mixbox/wasmabi"
+)
+
+var testCtx = context.WithValue(context.Background(), struct{}{}, "hostexec")
+
+// TestHelperProcess is not a test: the tests run the test binary as the
+// command "helper" (see helperLookPath). Its first arg is the mode.
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv("MIXBOX_HELPER") != "1" {
+		t.Skip("run as a command by other tests")
+	}
+	args := os.Args
+	for len(args) > 0 && args[0] != "--" {
+		args = args[1:]
+	}
+	args = args[1:]
+	switch args[0] {
+	case "env": // the environment, sorted, one per line
+		env := os.Environ()
+		slices.Sort(env)
+		fmt.Println(strings.Join(env, "\n"))
+	case "bytes": // N bytes of stdout, M of stderr
+		n, _ := strconv.Atoi(args[1])
+		m, _ := strconv.Atoi(args[2])
+		_, _ = os.Stdout.Write(bytes.Repeat([]byte("o"), n))
+		_, _ = os.Stderr.Write(bytes.Repeat([]byte("e"), m))
+	}
+	os.Exit(0)
+}
+
+func helperArgs(mode string, args ...string) []string {
+	return append([]string{"-test.run=^TestHelperProcess$", "--", mode}, args...)
+}
+
+// helperLookPath finds "helper" as the test binary and the rest on the
+// real PATH.
+func helperLookPath(t *testing.T) func(string) (string, error) {
+	t.Helper()
+	self, err := os.Executable()
+	require.NoError(t, err)
+	return func(name string) (string, error) {
+		if name == "helper" {
+			return self, nil
+		}
+		return exec.LookPath(name)
+	}
+}
+
+func testEnv() []string {
+	return []string{"PATH=" + os.Getenv("PATH"), "HOME=/home/test", "MIXBOX_HELPER=1", "A=from-mixbox", "B=b", "SECRET=s3cr3t"}
+}
+
+// newLocal returns a Local with the bundle directory root/cnab/app.
+func newLocal(t *testing.T, m policy.Mixin) (*Local, string) {
+	t.Helper()
+	root := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "cnab", "app", "sub"), 0o755))
+	return New(Options{Policy: m, Env: testEnv(), Root: root, LookPath: helperLookPath(t), KillGrace: 100 * time.Millisecond}), root
+}
+
+func anyCommand(env ...string) policy.Mixin {
+	return policy.Mixin{Exec: []policy.ExecGrant{{Command: "*"}}, Env: append([]string{"MIXBOX_HELPER"}, env...)}
+}
+
+func noStream() *bool { f := false; return &f }
+
+func TestLocal_Exec(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		req  wasmabi.ExecRequest
+		want wasmabi.ExecResult
+	}{
+		{"echo", wasmabi.ExecRequest{Command: "echo", Args: []string{"hello", "world"}}, wasmabi.ExecResult{Stdout: "hello world\n"}},
+		{"a non-zero exit is a result", wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "echo oops >&2; exit 3"}}, wasmabi.ExecResult{ExitCode: 3, Stderr: "oops\n"}},
+		{"stdin", wasmabi.ExecRequest{Command: "cat", Stdin: "line 1\nline 2\n"}, wasmabi.ExecResult{Stdout: "line 1\nline 2\n"}},
+		{"no stdin reads nothing", wasmabi.ExecRequest{Command: "cat"}, wasmabi.ExecResult{}},
+		{"args are never through a shell", wasmabi.ExecRequest{Command: "echo", Args: []string{"$HOME", "`x`", "a b"}}, wasmabi.ExecResult{Stdout: "$HOME `x` a b\n"}},
+		{"a signal is 128+N", wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "kill -9 $$"}}, wasmabi.ExecResult{ExitCode: 137}},
+		{"the default dir is the bundle", wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "basename $(pwd)"}}, wasmabi.ExecResult{Stdout: "app\n"}},
+		{"a relative dir is under the bundle", wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "pwd | sed 's|.*/cnab/|/cnab/|'"}, Dir: "sub"}, wasmabi.ExecResult{Stdout: "/cnab/app/sub\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			l, _ := newLocal(t, anyCommand())
+			tc.req.Stream = noStream()
+			got, err := l.Exec(testCtx, Call{Mixin: "m", Request: tc.req})
+			require.NoError(t, err)
+			require.GreaterOrEqual(t, got.DurationMS, int64(0))
+			got.DurationMS = 0
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestLocal_Exec_refusals(t *testing.T) {
+	t.Parallel()
+	m := policy.Mixin{Exec: []policy.ExecGrant{
+		{Command: "mixbox-no-such-command"},
+		{Command: "./missing.sh"},
+		{Command: "./helpers.sh"},
+		{Command: "./plain.txt"},
+		{Command: "pinned", Path: "/opt/pinned"},
+	}}
+	tests := []struct {
+		name       string
+		req        wasmabi.ExecRequest
+		wantErr    error
+		wantLookup bool
+		wantExit   int
+		wantStderr string
+	}{
+		{name: "denied before any look-up", req: wasmabi.ExecRequest{Command: "curl"}, wantErr: wasmabi.EDenied},
+		{name: "a path outside the bundle is never looked up", req: wasmabi.ExecRequest{Command: "/bin/sh"}, wantErr: wasmabi.EDenied},
+		{name: "../ is never looked up", req: wasmabi.ExecRequest{Command: "../mixbox-no-such-command"}, wantErr: wasmabi.EDenied},
+		{name: "a denied env key comes before not found", req: wasmabi.ExecRequest{Command: "mixbox-no-such-command", Env: map[string]string{"X": "1"}}, wantErr: wasmabi.EDenied},
+		{name: "granted but not on the PATH", req: wasmabi.ExecRequest{Command: "mixbox-no-such-command"}, wantErr: wasmabi.ENotFound, wantLookup: true},
+		{name: "granted but not in the bundle", req: wasmabi.ExecRequest{Command: "./missing.sh"}, wantErr: wasmabi.ENotFound},
+		{name: "a pinned path that differs", req: wasmabi.ExecRequest{Command: "pinned"}, wantErr: wasmabi.EDenied, wantLookup: true},
+		{name: "a bundle script", req: wasmabi.ExecRequest{Command: "./helpers.sh", Args: []string{"x"}}, wantExit: 0},
+		{name: "a file that cannot start", req: wasmabi.ExecRequest{Command: "./plain.txt"}, wantExit: -1, wantStderr: "permission denied"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			app := filepath.Join(root, "cnab", "app")
+			require.NoError(t, os.MkdirAll(app, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(app, "helpers.sh"), []byte("#!/bin/sh\necho helper \"$1\"\n"), 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(app, "plain.txt"), []byte("not a program\n"), 0o644))
+			var lookups atomic.Int32
+			l := New(Options{Policy: m, Env: testEnv(), Root: root, LookPath: func(name string) (string, error) {
+				lookups.Add(1)
+				if name == "pinned" {
+					return "/usr/bin/pinned", nil
+				}
+				return "", errors.New("not found")
+			}})
+			tc.req.Stream = noStream()
+			got, err := l.Exec(testCtx, Call{Mixin: "m", Request: tc.req})
+			require.Equal(t, tc.wantLookup, lookups.Load() > 0, "looked up")
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.wantExit, got.ExitCode)
+			require.Contains(t, got.Stderr, tc.wantStderr)
+		})
+	}
+}
+
+func TestLocal_Exec_rootMapping(t *testing.T) {
+	t.Parallel()
+	l, root := newLocal(t, policy.Mixin{Exec: []policy.ExecGrant{{Command: "./helpers.sh"}, {Command: "/cnab/app/helpers.sh"}}})
+	require.NoError(t, os.WriteFile(filepath.Join(root, "cnab", "app", "helpers.sh"), []byte("#!/bin/sh\npwd\n"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "cnab", "app", "sub", "helpers.sh"), []byte("#!/bin/sh\necho sub\n"), 0o755))
+	for _, tc := range []struct{ command, dir, want string }{
+		{"./helpers.sh", "", filepath.Join(root, "cnab", "app") + "\n"},
+		{"./helpers.sh", "/cnab/app/sub", "sub\n"},
+		{"/cnab/app/helpers.sh", "sub", filepath.Join(root, "cnab", "app", "sub") + "\n"},
+	} {
+		got, err := l.Exec(testCtx, Call{Mixin: "m", Request: wasmabi.ExecRequest{Command: tc.command, Dir: tc.dir, Stream: noStream()}})
+		require.NoError(t, err)
+		require.Equal(t, tc.want, got.Stdout, "%s in %q", tc.command, tc.dir)
+	}
+}
+
+func TestLocal_Exec_env(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		m       policy.Mixin
+		reqEnv  map[string]string
+		want    []string // exact set of variables, MIXBOX_HELPER aside
+		wantErr error
+	}{
+		{
+			name: "PATH, HOME and the listed keys",
+			m:    anyCommand("A", "UNSET"),
+			want: []string{"A=from-mixbox", "HOME=/home/test", "PATH=" + os.Getenv("PATH")},
+		},
+		{
+			name:   "the request's env comes last",
+			m:      anyCommand("A", "C"),
+			reqEnv: map[string]string{"A": "from-request", "C": "c"},
+			want:   []string{"A=from-request", "C=c", "HOME=/home/test", "PATH=" + os.Getenv("PATH")},
+		},
+		{
+			name: "inheritEnv passes everything",
+			m:    func() policy.Mixin { m := anyCommand(); m.InheritEnv = true; return m }(),
+			want: []string{"A=from-mixbox", "B=b", "HOME=/home/test", "PATH=" + os.Getenv("PATH"), "SECRET=s3cr3t"},
+		},
+		{
+			name:    "a request key not listed",
+			m:       anyCommand(),
+			reqEnv:  map[string]string{"B": "x"},
+			wantErr: wasmabi.EDenied,
+		},
+		{
+			name:    "a request PATH even if listed",
+			m:       anyCommand("PATH"),
+			reqEnv:  map[string]string{"PATH": "/evil"},
+			wantErr: wasmabi.EDenied,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			l, _ := newLocal(t, tc.m)
+			got, err := l.Exec(testCtx, Call{Mixin: "m", Request: wasmabi.ExecRequest{Command: "helper", Args: helperArgs("env"), Env: tc.reqEnv, Stream: noStream()}})
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, 0, got.ExitCode, got.Stderr)
+			var vars []string
+			for _, kv := range strings.Split(strings.TrimSpace(got.Stdout), "\n") {
+				if !strings.HasPrefix(kv, "MIXBOX_HELPER=") {
+					vars = append(vars, kv)
+				}
+			}
+			require.Equal(t, tc.want, vars)
+		})
+	}
+}
+
+func TestLocal_Exec_capture(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		out, errN  int
+		stream     *bool
+		want       wasmabi.ExecResult
+		wantStream string
+	}{
+		{name: "under the cap", out: 100, errN: 10, want: wasmabi.ExecResult{Stdout: strings.Repeat("o", 100), Stderr: strings.Repeat("e", 10)}, wantStream: strings.Repeat("o", 100) + strings.Repeat("e", 10)},
+		{name: "at the cap", out: 100, errN: 100, stream: noStream(), want: wasmabi.ExecResult{Stdout: strings.Repeat("o", 100), Stderr: strings.Repeat("e", 100)}},
+		{name: "over the cap", out: 100000, errN: 101, stream: noStream(), want: wasmabi.ExecResult{Stdout: strings.Repeat("o", 100), Stderr: strings.Repeat("e", 100), StdoutTruncated: true, StderrTruncated: true}},
+		{name: "streaming is not capped", out: 5000, errN: 3, want: wasmabi.ExecResult{Stdout: strings.Repeat("o", 100), Stderr: "eee", StdoutTruncated: true}, wantStream: strings.Repeat("o", 5000) + "eee"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := anyCommand()
+			m.Limits.CaptureBytes = 100
+			l, _ := newLocal(t, m)
+			var console syncBuffer
+			got, err := l.Exec(testCtx, Call{Mixin: "m", Stdout: &console, Stderr: &console, Request: wasmabi.ExecRequest{
+				Command: "helper", Args: helperArgs("bytes", strconv.Itoa(tc.out), strconv.Itoa(tc.errN)), Stream: tc.stream,
+			}})
+			require.NoError(t, err)
+			got.DurationMS = 0
+			require.Equal(t, tc.want, got)
+			streamed := console.String()
+			require.Equal(t, len(tc.wantStream), len(streamed))
+			require.Equal(t, strings.Count(tc.wantStream, "o"), strings.Count(streamed, "o"))
+		})
+	}
+}
+
+// syncBuffer is a console shared by goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// gone reports whether pid has exited (or is a zombie waiting for init).
+func gone(pid int) bool {
+	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		return true
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// pid (comm) S ...: the state follows the last ')'.
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X')
+}
+
+func requireGone(t *testing.T, pidText string) {
+	t.Helper()
+	pid, err := strconv.Atoi(strings.TrimSpace(pidText))
+	require.NoError(t, err, "the command printed no pid: %q", pidText)
+	require.Eventually(t, func() bool { return gone(pid) }, 3*time.Second, 20*time.Millisecond,
+		"process %d of the command's group survived the timeout", pid)
+}
+
+func TestLocal_Exec_timeout(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		script  string
+		timeout int64 // request timeout_ms
+		policy  time.Duration
+	}{
+		{name: "the policy's timeout kills a child of sh", script: "sleep 30 & echo $!; wait", policy: 200 * time.Millisecond},
+		{name: "the request's timeout", script: "sleep 30 & echo $!; wait", timeout: 200, policy: time.Minute},
+		{name: "a request cannot exceed the policy", script: "sleep 30 & echo $!; wait", timeout: 60000, policy: 200 * time.Millisecond},
+		{name: "SIGTERM ignored: SIGKILL after the grace", script: "trap '' TERM; sleep 30 & echo $!; wait; wait", policy: 200 * time.Millisecond},
+		{name: "a background child holding stdout after sh exits", script: "sleep 30 & echo $!", policy: 200 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := anyCommand()
+			m.Limits.ExecTimeout = tc.policy
+			l, _ := newLocal(t, m)
+			start := time.Now()
+			got, err := l.Exec(testCtx, Call{Mixin: "m", Request: wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", tc.script}, TimeoutMS: tc.timeout, Stream: noStream()}})
+			require.NoError(t, err)
+			require.True(t, got.TimedOut, "timed_out")
+			require.Less(t, time.Since(start), 5*time.Second, "Exec waited past the timeout")
+			require.GreaterOrEqual(t, got.DurationMS, int64(150))
+			requireGone(t, got.Stdout)
+		})
+	}
+}
+
+func TestLocal_Exec_cancel(t *testing.T) {
+	t.Parallel()
+	l, _ := newLocal(t, anyCommand())
+	ctx, cancel := context.WithCancel(testCtx)
+	time.AfterFunc(200*time.Millisecond, cancel)
+	got, err := l.Exec(ctx, Call{Mixin: "m", Request: wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "sleep 30 & echo $!; wait"}, Stream: noStream()}})
+	require.NoError(t, err)
+	require.True(t, got.TimedOut)
+	requireGone(t, got.Stdout)
+}
+
+func TestLocal_Exec_concurrent(t *testing.T) {
+	t.Parallel()
+	l, _ := newLocal(t, anyCommand())
+	var console syncBuffer
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := l.Exec(testCtx, Call{Mixin: "m", Stdout: &console, Stderr: &console, Request: wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "echo out $0; echo err $0 >&2", strconv.Itoa(i)}}})
+			if err == nil && res.Stdout != fmt.Sprintf("out %d\n", i) {
+				err = fmt.Errorf("call %d: stdout %q", i, res.Stdout)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, 16, strings.Count(console.String(), "\n"))
+}
+
+func TestNew_zeroOptions(t *testing.T) {
+	t.Parallel()
+	_, err := New(Options{}).Exec(testCtx, Call{Request: wasmabi.ExecRequest{Command: "echo"}})
+	require.ErrorIs(t, err, wasmabi.EDenied, "the zero Options grant nothing")
+}
+
+func TestSearchPath(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tool"), []byte("#!/bin/sh\n"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "data"), []byte("x"), 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+	look := searchPath(".:" + dir)
+	got, err := look("tool")
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, "tool"), got)
+	for _, name := range []string{"data", "sub", "none"} {
+		_, err := look(name)
+		require.Error(t, err, name)
+	}
+}
