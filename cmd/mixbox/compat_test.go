@@ -227,7 +227,10 @@ exec %[2]s "$@" < %[1]s/stdin-$n.yaml
 		cmd = exec.Command(mixbox, append(args, "--cnab-root", root)...)
 		cmd.Dir = app
 	}
-	cmd.Env = env
+	cmd.Env = append(env, "MIXBOX_CACHE_DIR="+cacheDir)
+	if mode.chroot {
+		cmd.Env = append(env, "MIXBOX_CACHE_DIR=/.mixbox-cache")
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -325,10 +328,12 @@ for d in bin lib lib64 sbin; do
   if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$R/$d"
   elif [ -d "/$d" ]; then mkdir -p "$R/$d"; ` + mount + ` --bind "/$d" "$R/$d"; fi
 done
-mkdir -p "$R/tmp" "$R/proc" "$R/root"
+mkdir -p "$R/tmp" "$R/proc" "$R/root" "$R/.mixbox-cache" "$CACHE"
+` + mount + ` --bind "$CACHE" "$R/.mixbox-cache"
 ` + mount + ` -t proc proc "$R/proc" 2>/dev/null || true
 exec ` + chroot + ` "$R" "$@"
 `
+	script = "CACHE=" + cacheDir + "\n" + script
 	return exec.Command(unshare, append([]string{"-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", root}, argv...)...)
 }
 
