@@ -225,6 +225,12 @@ func DecodeExecRequest(b []byte) (ExecRequest, error) {
 	if r.TimeoutMS < 0 {
 		return ExecRequest{}, fmt.Errorf("%w: exec request: timeout_ms is negative", ErrMalformed)
 	}
+	if len(r.Args) == 0 {
+		r.Args = nil // [] and absent mean the same
+	}
+	if len(r.Env) == 0 {
+		r.Env = nil
+	}
 	return r, nil
 }
 
