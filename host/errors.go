@@ -51,3 +51,13 @@ func (h *hinted) Unwrap() error { return h.err }
 func withHint(err error, hint ...string) error {
 	return &hinted{err: err, hint: strings.Join(hint, " ")}
 }
+
+// kindError gives err a sentinel kind without repeating the kind's text
+// when err already says it.
+type kindError struct {
+	kind error
+	err  error
+}
+
+func (e kindError) Error() string   { return e.err.Error() }
+func (e kindError) Unwrap() []error { return []error{e.kind, e.err} }

@@ -67,7 +67,7 @@ func (w *wasmHost) load(ctx context.Context, name, where string, bin []byte) (*w
 	mod, err := eng.Load(ctx, name, bin)
 	if err != nil {
 		if errors.Is(err, wasm.ErrIncompatible) {
-			return nil, withHint(fmt.Errorf("%w: %s: %w", ErrIncompatible, where, err),
+			return nil, withHint(fmt.Errorf("%s: %w", where, kindError{ErrIncompatible, err}),
 				"a mixin must be a WASI preview 1 core module exporting _start and memory and importing only wasi_snapshot_preview1 and mixbox_v1; inspect it with 'mixbox mixin inspect'")
 		}
 		return nil, fmt.Errorf("load mixin %s: %w", name, err)

@@ -64,7 +64,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 		}
 	}()
 
-	err := newApp(env, stdout, stderr).RunContext(ctx, args)
+	err := newApp(env, stdout, stderr).RunContext(ctx, interspersed(args))
 	code := exitCode(err)
 	var ec exitError
 	if err != nil && !errors.Is(err, errReported) && !errors.As(err, &ec) {
@@ -333,4 +333,47 @@ func versionCommand(stdout io.Writer) *cli.Command {
 			return nil
 		},
 	}
+}
+
+// interspersed lets the flags of `mixin inspect`, `mixin pack` and
+// `precompile` follow their arguments, as shared/spec/cli.md writes them
+// (`mixbox mixin pack MIXIN.wasm --meta mixin.yaml`): urfave/cli stops at the
+// first argument, so the flags are moved in front of the arguments.
+func interspersed(args []string) []string {
+	valued := map[string]map[string]bool{
+		"inspect":    {"-o": true, "--output": true},
+		"pack":       {"--meta": true, "-meta": true, "-o": true, "--output": true},
+		"precompile": {"--cache-dir": true, "-cache-dir": true, "--cnab-root": true, "-cnab-root": true},
+	}
+	cmdAt := -1
+	switch {
+	case len(args) > 2 && args[1] == "mixin" && (args[2] == "inspect" || args[2] == "pack"):
+		cmdAt = 2
+	case len(args) > 1 && args[1] == "precompile":
+		cmdAt = 1
+	default:
+		return args
+	}
+	takes := valued[args[cmdAt]]
+	var flags, positional []string
+	rest := args[cmdAt+1:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			positional = append(positional, rest[i+1:]...)
+			i = len(rest)
+		case strings.HasPrefix(a, "-") && a != "-":
+			flags = append(flags, a)
+			if takes[a] && !strings.Contains(a, "=") && i+1 < len(rest) {
+				flags = append(flags, rest[i+1])
+				i++
+			}
+		default:
+			positional = append(positional, a)
+		}
+	}
+	out := append([]string{}, args[:cmdAt+1]...)
+	out = append(out, flags...)
+	return append(out, positional...)
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mixbox/mixbox/mixins/exec/builtin"
 )
 
 // newRoot lays out a bundle at ROOT/cnab/app with porter.yaml and files.
@@ -128,4 +130,49 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestInterspersed(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want []string }{
+		{[]string{"mixbox", "mixin", "pack", "m.wasm", "--meta", "x.yaml", "-o", "out.wasm"},
+			[]string{"mixbox", "mixin", "pack", "--meta", "x.yaml", "-o", "out.wasm", "m.wasm"}},
+		{[]string{"mixbox", "mixin", "inspect", "m.wasm", "-o", "json"}, []string{"mixbox", "mixin", "inspect", "-o", "json", "m.wasm"}},
+		{[]string{"mixbox", "precompile", "a.wasm", "--cache-dir=/c", "b.wasm"}, []string{"mixbox", "precompile", "--cache-dir=/c", "a.wasm", "b.wasm"}},
+		{[]string{"mixbox", "run", "--action", "install"}, []string{"mixbox", "run", "--action", "install"}},
+	}
+	for _, tc := range tests {
+		require.Equal(t, tc.want, interspersed(tc.in))
+	}
+}
+
+func TestMixinInspectAndPack(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mod := filepath.Join(dir, "exec.wasm")
+	require.NoError(t, os.WriteFile(mod, builtin.Wasm, 0o644))
+	meta := filepath.Join(dir, "mixin.yaml")
+	require.NoError(t, os.WriteFile(meta, []byte("name: exec\nversion: v1.0.0\nabi: mixbox_v1\ncapabilities:\n  exec: [\"*\"]\n"), 0o644))
+	out := filepath.Join(dir, "packed.wasm")
+
+	code, stdout, stderr := runCLI(t, nil, "mixin", "pack", mod, "--meta", meta, "-o", out)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "packed "+out)
+
+	code, stdout, stderr = runCLI(t, nil, "mixin", "inspect", out, "-o", "json")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, `"abi": "mixbox_v1"`)
+	require.Contains(t, stdout, `"accepted": true`)
+	require.Contains(t, stdout, `"name": "exec"`)
+
+	code, stdout, _ = runCLI(t, nil, "mixin", "inspect", out)
+	require.Equal(t, 0, code)
+	require.Contains(t, stdout, "capabilities: exec [*]")
+	require.Contains(t, stdout, "mixbox_v1.exec")
+
+	bad := filepath.Join(dir, "bad.wasm")
+	require.NoError(t, os.WriteFile(bad, []byte("\x00asm\x0d\x00\x01\x00"), 0o644))
+	code, stdout, stderr = runCLI(t, nil, "mixin", "inspect", bad)
+	require.Equal(t, 3, code, stdout+stderr)
+	require.Contains(t, stdout+stderr, "component")
 }

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+const execStepsManifest = `schemaVersion: 1.0.1
+name: grants
+version: 0.1.0
+registry: localhost:5000
+mixins:
+  - exec
+credentials:
+  - name: token
+    env: TOKEN
+install:
+  - exec:
+      description: "Greet"
+      command: ./greet.sh
+      arguments: ["${ bundle.credentials.token }"]
+      envs:
+        GREETING: hello
+      outputs:
+        - name: said
+          regex: "(.*)"
+uninstall:
+  - exec:
+      command: echo
+      arguments: [bye]
+`
+
+const greetScript = "#!/bin/sh\necho \"$GREETING with $1\"\n"
+
+// TestRun_printPolicy: the default policy grants the built-in exec mixin
+// exactly what the manifest's exec steps name.
+func TestRun_printPolicy(t *testing.T) {
+	t.Parallel()
+	root := newRoot(t, execStepsManifest, map[string]string{"cnab/app/greet.sh": greetScript})
+	code, stdout, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--action", "install", "--print-policy")
+	require.Equal(t, 0, code, stderr)
+	var got struct {
+		APIVersion string `yaml:"apiVersion"`
+		Native     string `yaml:"native"`
+		Mixins     map[string]struct {
+			Exec       []struct{ Command string } `yaml:"exec"`
+			Env        []string                   `yaml:"env"`
+			InheritEnv bool                       `yaml:"inheritEnv"`
+		} `yaml:"mixins"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(stdout), &got), stdout)
+	require.Equal(t, "mixbox/v1", got.APIVersion)
+	require.Equal(t, "allow", got.Native)
+	var cmds []string
+	for _, g := range got.Mixins["exec"].Exec {
+		cmds = append(cmds, g.Command)
+	}
+	require.ElementsMatch(t, []string{"./greet.sh", "echo", "./echo"}, cmds)
+	require.Equal(t, []string{"GREETING"}, got.Mixins["exec"].Env)
+	require.True(t, got.Mixins["exec"].InheritEnv)
+
+	// The printed policy is a valid policy file that runs the bundle.
+	pol := filepath.Join(t.TempDir(), "policy.yaml")
+	require.NoError(t, os.WriteFile(pol, []byte(stdout), 0o644))
+	code, stdout, stderr = runCLI(t, []string{"PATH=/usr/bin:/bin", "TOKEN=tok3n-value", "MIXBOX_CACHE_DIR=" + cacheDir},
+		"run", "--cnab-root", root, "--action", "install", "--policy", pol)
+	require.Equal(t, 0, code, stdout+stderr)
+	require.Contains(t, stdout, "hello with *******")
+}
+
+// TestRun_policyDenies: an operator's policy that does not grant a command
+// fails the step, logs the denial with its rule and repeats it in the error.
+func TestRun_policyDenies(t *testing.T) {
+	t.Parallel()
+	root := newRoot(t, execStepsManifest, map[string]string{"cnab/app/greet.sh": greetScript})
+	pol := filepath.Join(t.TempDir(), "policy.yaml")
+	require.NoError(t, os.WriteFile(pol, []byte("apiVersion: mixbox/v1\nmixins:\n  exec:\n    exec: [{command: echo}]\n"), 0o644))
+	code, stdout, stderr := runCLI(t, []string{"PATH=/usr/bin:/bin", "TOKEN=tok3n-value", "MIXBOX_CACHE_DIR=" + cacheDir},
+		"run", "--cnab-root", root, "--action", "install", "--policy", pol)
+	require.Equal(t, 1, code, stdout+stderr)
+	require.Contains(t, stderr, `exec "./greet.sh" denied for mixin exec`)
+	require.Contains(t, stderr, "denied by the policy")
+	require.NotContains(t, stdout+stderr, "tok3n-value")
+	_, err := os.Stat(filepath.Join(root, "cnab", "app", "outputs", "porter-state"))
+	require.NoError(t, err, "porter-state is written after a denied step")
+}
+
+func TestRun_badPolicy(t *testing.T) {
+	t.Parallel()
+	root := newRoot(t, execStepsManifest, nil)
+	pol := filepath.Join(t.TempDir(), "policy.yaml")
+	require.NoError(t, os.WriteFile(pol, []byte("apiVersion: mixbox/v1\ndefaults:\n  memory: lots\n"), 0o644))
+	code, _, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--action", "install", "--policy", pol)
+	require.Equal(t, 2, code, stderr)
+	require.Contains(t, stderr, "line 3")
+	code, _, stderr = runCLI(t, nil, "run", "--cnab-root", root, "--action", "install", "--policy", pol+".missing")
+	require.Equal(t, 2, code, stderr)
+}
+
+// TestRun_recordReplay records a run's exec calls, replays them with no
+// command available, and fails a replay whose calls differ with a diff.
+func TestRun_recordReplay(t *testing.T) {
+	t.Parallel()
+	rec := filepath.Join(t.TempDir(), "calls.yaml")
+	env := []string{"PATH=/usr/bin:/bin", "TOKEN=tok3n-value", "MIXBOX_CACHE_DIR=" + cacheDir}
+	root := newRoot(t, execStepsManifest, map[string]string{"cnab/app/greet.sh": greetScript})
+	code, stdout, stderr := runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--record-exec", rec)
+	require.Equal(t, 0, code, stdout+stderr)
+	data, err := os.ReadFile(rec)
+	require.NoError(t, err)
+	require.Contains(t, string(data), "command: ./greet.sh")
+	require.Contains(t, string(data), "stdout: '*******'", "the step output (undeclared, so sensitive) is masked too")
+	require.NotContains(t, string(data), "tok3n-value", "secrets are masked in the recording")
+
+	// Replay with a script that would fail if it ran, and a real-looking
+	// recording without the secret in its args.
+	replay := filepath.Join(t.TempDir(), "replay.yaml")
+	require.NoError(t, os.WriteFile(replay, []byte("exec:\n  - command: ./greet.sh\n    args: [tok3n-value]\n    stdout: \"replayed greeting\\n\"\n"), 0o644))
+	root2 := newRoot(t, execStepsManifest, map[string]string{"cnab/app/greet.sh": "#!/bin/sh\nexit 9\n"})
+	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root2, "--action", "install", "--replay-exec", replay)
+	require.Equal(t, 0, code, stdout+stderr)
+	require.Contains(t, stdout, "replayed greeting")
+	said, err := os.ReadFile(filepath.Join(root2, "cnab", "app", "porter", "outputs", "said"))
+	if err == nil {
+		t.Fatalf("step outputs are collected, not left behind: %q", said)
+	}
+
+	// A replay whose call differs fails the step with the diff.
+	require.NoError(t, os.WriteFile(replay, []byte("exec:\n  - command: ./greet.sh\n    args: [other]\n"), 0o644))
+	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root2, "--action", "install", "--replay-exec", replay)
+	require.Equal(t, 1, code, stdout+stderr)
+	require.Contains(t, stderr, "exec call 1: want ./greet.sh [other]")
+	require.True(t, strings.Contains(stderr, "got ./greet.sh [*******]"), stderr)
+}

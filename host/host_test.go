@@ -1,0 +1,6 @@
+package host_test
+
+import "context"
+
+// testCtx is the tests' context (wazero's pattern: not Background).
+var testCtx = context.WithValue(context.Background(), struct{}{}, "host")
