@@ -15,10 +15,12 @@ build:
 	$(GO) build -o $(BIN)/mixins/exec/runtimes/exec-runtime ./mixins/exec/cmd/exec-runtime
 	cp mixins/exec/builtin/exec-runtime.wasm $(BIN)/mixins/exec/runtimes/exec-runtime.wasm
 
-## wasm: rebuild the committed .wasm files from their sources.
-wasm:
+WASM_DIRS := testdata host/internal/wasm/testdata host/mixintest/testdata examples/cmixin
+
+## wasm: rebuild every committed .wasm from its source (make check: no diff).
+wasm: deps
 	GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) -o mixins/exec/builtin/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
-	@if [ -f testdata/Makefile ]; then $(MAKE) -C testdata; fi
+	@for d in $(WASM_DIRS); do $(MAKE) -s -B -C $$d || exit 1; done
 
 ## deps: install the Debian packages the tests need (wabt, clang, lld, wasi-libc) if missing.
 deps:
