@@ -20,12 +20,15 @@ const maxMemory = 4 << 30
 // wasmHost compiles and runs wasm mixins for a Runtime: one engine (one
 // wazero runtime, compiled modules shared) for the life of the Runtime.
 type wasmHost struct {
-	rt  *Runtime
-	mu  sync.Mutex
-	eng *wasm.Engine
+	rt     *Runtime
+	mu     sync.Mutex
+	eng    *wasm.Engine
+	loaded map[string]*wasm.Module // by where the module came from
 }
 
-func newWasmHost(rt *Runtime) *wasmHost { return &wasmHost{rt: rt} }
+func newWasmHost(rt *Runtime) *wasmHost {
+	return &wasmHost{rt: rt, loaded: map[string]*wasm.Module{}}
+}
 
 func (w *wasmHost) engine(ctx context.Context) (*wasm.Engine, error) {
 	w.mu.Lock()
@@ -58,13 +61,25 @@ func (w *wasmHost) close(ctx context.Context) error {
 	return err
 }
 
-// load compiles (once per process) and checks a module.
+// load compiles (once per process) and checks a module. where names the
+// module's origin: a built-in, or a file with its size and time, so a
+// Runtime that runs many actions checks and hashes each module once.
 func (w *wasmHost) load(ctx context.Context, name, where string, bin []byte) (*wasm.Module, error) {
+	key := name + "\x00" + where
+	if fi, err := os.Stat(where); err == nil {
+		key += fmt.Sprintf("\x00%d\x00%d", fi.Size(), fi.ModTime().UnixNano())
+	}
+	w.mu.Lock()
+	mod, ok := w.loaded[key]
+	w.mu.Unlock()
+	if ok {
+		return mod, nil
+	}
 	eng, err := w.engine(ctx)
 	if err != nil {
 		return nil, err
 	}
-	mod, err := eng.Load(ctx, name, bin)
+	mod, err = eng.Load(ctx, name, bin)
 	if err != nil {
 		if errors.Is(err, wasm.ErrIncompatible) {
 			return nil, withHint(fmt.Errorf("%s: %w", where, kindError{ErrIncompatible, err}),
@@ -72,6 +87,9 @@ func (w *wasmHost) load(ctx context.Context, name, where string, bin []byte) (*w
 		}
 		return nil, fmt.Errorf("load mixin %s: %w", name, err)
 	}
+	w.mu.Lock()
+	w.loaded[key] = mod
+	w.mu.Unlock()
 	return mod, nil
 }
 

@@ -92,9 +92,14 @@ func sizeString(n int64) string {
 type capAllocator struct{ limit uint64 }
 
 func (a capAllocator) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
-	return &capMemory{buf: make([]byte, 0, min(capacity, a.limit)), limit: min(maxBytes, a.limit)}
+	limit := min(maxBytes, a.limit)
+	if m := reserveMemory(limit); m != nil {
+		return m
+	}
+	return &capMemory{buf: make([]byte, 0, min(capacity, a.limit)), limit: limit}
 }
 
+// capMemory is a linear memory in a Go slice, grown by copying.
 type capMemory struct {
 	buf   []byte
 	limit uint64

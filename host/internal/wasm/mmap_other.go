@@ -1,0 +1,8 @@
+//go:build !(linux || darwin || freebsd)
+
+package wasm
+
+import "github.com/tetratelabs/wazero/experimental"
+
+// reserveMemory is not available here: linear memories are Go slices.
+func reserveMemory(uint64) experimental.LinearMemory { return nil }
