@@ -95,8 +95,8 @@ func (rt *Runtime) PrintPolicy(ctx context.Context, w io.Writer) error {
 	for _, m := range b.m.Mixins {
 		mp := pol.For(m.Name)
 		if bin, err := os.ReadFile(rt.mixinPath(m.Name, ".wasm")); err == nil {
-			if mod, err := rt.wasm.load(ctx, m.Name, m.Name, bin); err == nil {
-				mp = rt.mixinPolicy(m.Name, mod, pol)
+			if lm, err := rt.wasm.load(ctx, m.Name, m.Name, bin); err == nil {
+				mp = rt.mixinPolicy(m.Name, lm.mod, pol)
 			}
 		}
 		out.Mixins[m.Name] = mp

@@ -69,8 +69,12 @@ func Precompile(ctx context.Context, opts PrecompileOptions) error {
 	for _, m := range mods {
 		start := time.Now()
 		name := strings.TrimSuffix(filepath.Base(strings.Fields(m.name)[0]), ".wasm")
-		if _, err := eng.Load(ctx, name, m.bin); err != nil {
+		mod, err := eng.Load(ctx, name, m.bin)
+		if err != nil {
 			return fmt.Errorf("%w: precompile %s: %w", ErrIncompatible, m.name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "mixbox-"+mod.Info().SHA256+".compiled"), nil, 0o644); err != nil {
+			return fmt.Errorf("precompile %s: %w", m.name, err)
 		}
 		fmt.Fprintf(opts.Stdout, "compiled %s (%d bytes) in %s into %s\n", m.name, len(m.bin), round(time.Since(start)), dir)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mixbox/mixbox/host/internal/mask"
@@ -23,6 +24,9 @@ type Runtime struct {
 	wasm   *wasmHost
 	set    *mask.Set // the sensitive values of the current run
 	cur    runState  // the exec recorder or replayer of the current run
+
+	cacheOnce sync.Once
+	cache     string // the compiled-module cache dir, once known
 }
 
 // maskString masks the sensitive values of the current run in s.

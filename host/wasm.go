@@ -17,101 +17,170 @@ import (
 // caps its own instances lower.
 const maxMemory = 4 << 30
 
-// wasmHost compiles and runs wasm mixins for a Runtime: one engine (one
-// wazero runtime, compiled modules shared) for the life of the Runtime.
+// wasmHost compiles and runs wasm mixins for a Runtime: one compiler engine
+// (compiled modules shared, cached on disk) for the life of the Runtime, and
+// an interpreter engine for modules whose compiled code is not cached yet.
 type wasmHost struct {
 	rt     *Runtime
 	mu     sync.Mutex
-	eng    *wasm.Engine
-	loaded map[string]*wasm.Module // by where the module came from
+	eng    *wasm.Engine // the compiler, with the disk cache
+	interp *wasm.Engine // the interpreter, for cold modules
+	loaded map[string]loadedModule
+
+	pending int  // compiles filling the cache in the background
+	closing bool // close was called while some were pending
+}
+
+// loadedModule is a checked module and the engine it is compiled in.
+type loadedModule struct {
+	eng *wasm.Engine
+	mod *wasm.Module
 }
 
 func newWasmHost(rt *Runtime) *wasmHost {
-	return &wasmHost{rt: rt, loaded: map[string]*wasm.Module{}}
+	return &wasmHost{rt: rt, loaded: map[string]loadedModule{}}
 }
 
-func (w *wasmHost) engine(ctx context.Context) (*wasm.Engine, error) {
+// engine returns the compiler engine, or the interpreter one.
+func (w *wasmHost) engine(ctx context.Context, interpreter bool) (*wasm.Engine, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.eng != nil {
-		return w.eng, nil
+	slot := &w.eng
+	if interpreter {
+		slot = &w.interp
 	}
-	eng, err := wasm.NewEngine(ctx, wasm.EngineOptions{
+	if *slot != nil {
+		return *slot, nil
+	}
+	opts := wasm.EngineOptions{
 		MemoryLimit: maxMemory,
-		Interpreter: w.rt.opts.Interpreter,
-		CacheDir:    w.rt.cacheDir(),
+		Interpreter: interpreter,
 		Version:     Version().Version,
 		Logger:      w.rt.logger,
-	})
+	}
+	if !interpreter {
+		opts.CacheDir = w.rt.cacheDir()
+	}
+	eng, err := wasm.NewEngine(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("start wasm engine: %w", err)
 	}
-	w.eng = eng
+	*slot = eng
 	return eng, nil
 }
 
+// close releases the engines. A compile still filling the cache in the
+// background is not waited for: it closes the compiler engine when it ends,
+// or dies with the process (the cache writes its files atomically).
 func (w *wasmHost) close(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.eng == nil {
-		return nil
+	var errs []error
+	if w.interp != nil {
+		errs = append(errs, w.interp.Close(ctx))
 	}
-	err := w.eng.Close(ctx)
-	w.eng = nil
-	return err
+	if w.eng != nil && w.pending == 0 {
+		errs = append(errs, w.eng.Close(ctx))
+	}
+	w.closing = w.pending > 0
+	w.interp = nil
+	if !w.closing {
+		w.eng = nil
+	}
+	return errors.Join(errs...)
 }
 
-// load compiles (once per process) and checks a module. where names the
-// module's origin: a built-in, or a file with its size and time, so a
-// Runtime that runs many actions checks and hashes each module once.
-func (w *wasmHost) load(ctx context.Context, name, where string, bin []byte) (*wasm.Module, error) {
+// load checks a module and compiles it once per Runtime. where names its
+// origin: a built-in, or a file (with its size and time in the key).
+//
+// With the compiler, a module whose compiled code is not in the disk cache
+// yet would cost a second or more before its first step; instead it runs on
+// the interpreter, which compiles about ten times faster, while the compiler
+// fills the cache in the background for the next run.
+func (w *wasmHost) load(ctx context.Context, name, where string, bin []byte) (loadedModule, error) {
 	key := name + "\x00" + where
 	if fi, err := os.Stat(where); err == nil {
 		key += fmt.Sprintf("\x00%d\x00%d", fi.Size(), fi.ModTime().UnixNano())
 	}
 	w.mu.Lock()
-	mod, ok := w.loaded[key]
+	lm, ok := w.loaded[key]
 	w.mu.Unlock()
 	if ok {
-		return mod, nil
+		return lm, nil
 	}
-	eng, err := w.engine(ctx)
+	interpreter := w.rt.opts.Interpreter
+	marker := ""
+	if !interpreter {
+		if info, err := wasm.Inspect(ctx, Version().Version, bin); err == nil && info.Accepted && w.rt.cacheDir() != "" {
+			marker = filepath.Join(w.rt.cacheDir(), "mixbox-"+info.SHA256+".compiled")
+			if _, err := os.Stat(marker); err != nil {
+				interpreter = true // cold: interpret now, compile in the background
+			}
+		}
+	}
+	eng, err := w.engine(ctx, interpreter)
 	if err != nil {
-		return nil, err
+		return loadedModule{}, err
 	}
-	mod, err = eng.Load(ctx, name, bin)
+	mod, err := eng.Load(ctx, name, bin)
 	if err != nil {
 		if errors.Is(err, wasm.ErrIncompatible) {
-			return nil, withHint(fmt.Errorf("%s: %w", where, kindError{ErrIncompatible, err}),
+			return loadedModule{}, withHint(fmt.Errorf("%s: %w", where, kindError{ErrIncompatible, err}),
 				"a mixin must be a WASI preview 1 core module exporting _start and memory and importing only wasi_snapshot_preview1 and mixbox_v1; inspect it with 'mixbox mixin inspect'")
 		}
-		return nil, fmt.Errorf("load mixin %s: %w", name, err)
+		return loadedModule{}, fmt.Errorf("load mixin %s: %w", name, err)
+	}
+	if interpreter && !w.rt.opts.Interpreter && marker != "" {
+		w.fillCache(context.WithoutCancel(ctx), name, bin, marker)
+	}
+	lm = loadedModule{eng: eng, mod: mod}
+	w.mu.Lock()
+	w.loaded[key] = lm
+	w.mu.Unlock()
+	return lm, nil
+}
+
+// fillCache compiles bin with the compiler engine, which writes the disk
+// cache, then marks it compiled.
+func (w *wasmHost) fillCache(ctx context.Context, name string, bin []byte, marker string) {
+	eng, err := w.engine(ctx, false)
+	if err != nil {
+		w.rt.logger.Warn("compile in the background", "mixin", name, "err", err)
+		return
 	}
 	w.mu.Lock()
-	w.loaded[key] = mod
+	w.pending++
 	w.mu.Unlock()
-	return mod, nil
+	go func() {
+		if _, err := eng.Load(ctx, name, bin); err != nil {
+			w.rt.logger.Warn("compile in the background", "mixin", name, "err", err)
+		} else if err := os.WriteFile(marker, nil, 0o644); err != nil {
+			w.rt.logger.Warn("mark compiled", "mixin", name, "err", err)
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.pending--
+		if w.closing && w.pending == 0 {
+			_ = eng.Close(ctx) // closed late, on behalf of close
+			w.eng, w.closing = nil, false
+		}
+	}()
 }
 
 func (w *wasmHost) runner(ctx context.Context, name, where string, bin []byte, form step.Form, b *bundle, env []string, pol *policy.Policy) (step.Runner, error) {
-	mod, err := w.load(ctx, name, where, bin)
+	lm, err := w.load(ctx, name, where, bin)
 	if err != nil {
 		return nil, err
 	}
-	mp := w.rt.mixinPolicy(name, mod, pol)
-	exe := w.rt.executor(mp, env)
+	mp := w.rt.mixinPolicy(name, lm.mod, pol)
 	var mounts []wasm.Mount
 	for _, m := range mp.Mounts {
 		mounts = append(mounts, wasm.Mount{Host: w.rt.paths.real(m), Guest: m})
 	}
-	eng, err := w.engine(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return wasm.NewRunner(eng, mod, wasm.RunnerOptions{
+	return wasm.NewRunner(lm.eng, lm.mod, wasm.RunnerOptions{
 		Form:      form,
 		Policy:    mp,
-		Executor:  exe,
+		Executor:  w.rt.executor(mp, env),
 		BundleDir: w.rt.paths.bundleDir(),
 		Mounts:    mounts,
 		Env:       envMap(env),
@@ -122,10 +191,13 @@ func (w *wasmHost) runner(ctx context.Context, name, where string, bin []byte, f
 // cacheDir is the compiled-module cache: Options.CacheDir, else
 // <root>/cnab/.mixbox/cache when it can be made, else the user cache dir.
 func (rt *Runtime) cacheDir() string {
-	if rt.opts.CacheDir != "" {
-		return rt.opts.CacheDir
-	}
-	return defaultCacheDir(rt.paths, rt.opts.Env)
+	rt.cacheOnce.Do(func() {
+		rt.cache = rt.opts.CacheDir
+		if rt.cache == "" {
+			rt.cache = defaultCacheDir(rt.paths, rt.opts.Env)
+		}
+	})
+	return rt.cache
 }
 
 func defaultCacheDir(p paths, env []string) string {

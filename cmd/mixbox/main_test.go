@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"testing"
@@ -25,6 +26,11 @@ func TestMain(m *testing.M) {
 	}
 	builds = testutil.NewBuilds(dir)
 	cacheDir = dir + "/cache"
+	// Fill the cache, so the tests run the built-in exec mixin compiled.
+	var out bytes.Buffer
+	if code := run(testCtx, []string{"mixbox", "precompile", "--cache-dir", cacheDir}, nil, &out, &out); code != 0 {
+		panic("precompile: " + out.String())
+	}
 	code := m.Run()
 	_ = os.RemoveAll(dir) // a temp dir: nothing to keep
 	os.Exit(code)

@@ -176,3 +176,26 @@ func TestMixinInspectAndPack(t *testing.T) {
 	require.Equal(t, 3, code, stdout+stderr)
 	require.Contains(t, stdout+stderr, "component")
 }
+
+// TestRun_coldCache: with nothing compiled in the cache, the run starts at
+// once on the interpreter; after `mixbox precompile` the same cache is warm.
+func TestRun_coldCache(t *testing.T) {
+	t.Parallel()
+	cache := t.TempDir()
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
+	root := newRoot(t, helloManifest, nil)
+	code, stdout, stderr := runCLI(t, env, "run", "--cnab-root", root, "--action", "install")
+	require.Equal(t, 0, code, stdout+stderr)
+	require.Contains(t, stdout, "Hello world\n")
+
+	code, stdout, stderr = runCLI(t, env, "precompile")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "compiled exec (built-in)")
+	marks, err := filepath.Glob(filepath.Join(cache, "mixbox-*.compiled"))
+	require.NoError(t, err)
+	require.Len(t, marks, 1)
+
+	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root, "--action", "install")
+	require.Equal(t, 0, code, stdout+stderr)
+	require.Contains(t, stdout, "Hello world\n")
+}
