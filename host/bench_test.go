@@ -27,12 +27,17 @@ func benchRoot(tb testing.TB) string {
 	data, err := os.ReadFile(native)
 	require.NoError(tb, err)
 	require.NoError(tb, os.WriteFile(dst, data, 0o755))
+	// Compiled code in the cache, as `mixbox precompile` leaves it in an image.
+	require.NoError(tb, host.Precompile(testCtx, host.PrecompileOptions{
+		CacheDir: filepath.Join(root, "cache"), BuiltIns: map[string][]byte{"exec": builtin.Wasm},
+	}))
 	return root
 }
 
-func newBenchRuntime(tb testing.TB, root string, prefer host.Prefer, stdout io.Writer) *host.Runtime {
+func newBenchRuntime(tb testing.TB, root string, prefer host.Prefer, stdout io.Writer, interpreter ...bool) *host.Runtime {
 	tb.Helper()
 	rt, err := host.New(host.Options{
+		Interpreter: len(interpreter) > 0 && interpreter[0],
 		Root:     root,
 		Action:   "install",
 		Prefer:   prefer,
@@ -63,15 +68,21 @@ func TestBenchmarkRun(t *testing.T) {
 }
 
 // BenchmarkRun runs the two-step hello install with the exec mixin as wasm
-// (compiled once, a fresh instance per step) and as a native process.
+// (compiled once, a fresh instance per step; compiler or interpreter) and as
+// a native process.
 func BenchmarkRun(b *testing.B) {
 	root := benchRoot(b)
 	for _, bc := range []struct {
-		name   string
-		prefer host.Prefer
-	}{{"exec=wasm", host.PreferWasm}, {"exec=native", host.PreferNative}} {
+		name        string
+		prefer      host.Prefer
+		interpreter bool
+	}{
+		{"exec=wasm", host.PreferWasm, false},
+		{"exec=wasm-interpreter", host.PreferWasm, true},
+		{"exec=native", host.PreferNative, false},
+	} {
 		b.Run(bc.name, func(b *testing.B) {
-			rt := newBenchRuntime(b, root, bc.prefer, io.Discard)
+			rt := newBenchRuntime(b, root, bc.prefer, io.Discard, bc.interpreter)
 			_, err := rt.Run(testCtx) // compile outside the loop
 			require.NoError(b, err)
 			b.ReportAllocs()
