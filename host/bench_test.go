@@ -38,14 +38,14 @@ func newBenchRuntime(tb testing.TB, root string, prefer host.Prefer, stdout io.W
 	tb.Helper()
 	rt, err := host.New(host.Options{
 		Interpreter: len(interpreter) > 0 && interpreter[0],
-		Root:     root,
-		Action:   "install",
-		Prefer:   prefer,
-		CacheDir: filepath.Join(root, "cache"),
-		Env:      []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + root},
-		BuiltIns: map[string][]byte{"exec": builtin.Wasm},
-		Stdout:   stdout,
-		Stderr:   io.Discard,
+		Root:        root,
+		Action:      "install",
+		Prefer:      prefer,
+		CacheDir:    filepath.Join(root, "cache"),
+		Env:         []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + root},
+		BuiltIns:    map[string][]byte{"exec": builtin.Wasm},
+		Stdout:      stdout,
+		Stderr:      io.Discard,
 	})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = rt.Close(testCtx) })
