@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mixbox/mixbox/host"
+	"github.com/mixbox/mixbox/internal/testutil"
 )
 
 // Mixbox builds cmd/mixbox into a temporary directory and returns its path.
@@ -62,34 +63,10 @@ func GoBuild(t testing.TB, env []string, out, pkg string, flags ...string) {
 	}
 }
 
-// CopyDir copies the regular files of the directory tree src into dst.
+// CopyDir copies the directory tree src into dst, keeping exec bits.
 func CopyDir(t testing.TB, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, fi.Mode().Perm())
-	})
-	if err != nil {
-		t.Fatalf("copy %s to %s: %v", src, dst, err)
-	}
+	testutil.CopyTree(t, src, dst)
 }
 
 // Install copies a wasm mixin to where `mixbox run --cnab-root root` looks
