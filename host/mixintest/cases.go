@@ -9,9 +9,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mixbox/mixbox/host"
+	"github.com/mixbox/mixbox/host/internal/hostexec"
+	"github.com/mixbox/mixbox/host/internal/policy"
 
 	"gopkg.in/yaml.v3"
 )
@@ -97,7 +98,8 @@ type Case struct {
 	// unused, and an unexpected call gets E_NOTFOUND instead of failing
 	// the case.
 	Loose bool
-	// Policy, when set, is checked before the table, as a run's policy is.
+	// Policy, when set, is checked before the table, as a run's policy is;
+	// nil allows every call and mounts /cnab/app.
 	Policy *Policy
 	// Want is what the mixin must have done.
 	Want Want
@@ -107,24 +109,13 @@ type Case struct {
 	node *yaml.Node // the case's mapping, for Update
 }
 
-// Exec is one fake command of a case's table: how to recognise the call and
-// what it returns.
-type Exec struct {
-	// Command must equal the request's command.
-	Command string
-	// Args must equal the request's args, unless ArgsRegex is set.
-	Args []string
-	// ArgsRegex matches the request's args one by one, each anchored at
-	// both ends; there must be as many args as regexes.
-	ArgsRegex []string
-	// Stdout, Stderr, ExitCode and TimedOut make up the ExecResult.
-	Stdout   string
-	Stderr   string
-	ExitCode int
-	TimedOut bool
-	// Line is the entry's line in its cases file, 0 when not from a file.
-	Line int
-}
+// Exec is one fake command of a case's table: how to recognise the call
+// (Command, then Args exactly or ArgsRegex, each regex anchored, one per
+// arg) and what it returns (Stdout, Stderr, ExitCode and TimedOut make up
+// the ExecResult). Line is its line in the cases file, 0 when not from a
+// file. It is the entry of the `exec:` lists that --record-exec writes and
+// --replay-exec reads, too.
+type Exec = hostexec.Entry
 
 // Want is what a case checks.
 type Want struct {
@@ -144,47 +135,18 @@ type Want struct {
 }
 
 // Policy is the mixin's block of a policy (shared/spec/policy.md), for a
-// case. The zero Policy grants no command.
-type Policy struct {
-	// Exec grants commands.
-	Exec []Grant
-	// Env lists the request env keys allowed.
-	Env []string
-	// NoMount is `mount: false`: no /cnab/app in the guest.
-	NoMount bool
-	// InheritEnv is accepted for fidelity; the table runs no command.
-	InheritEnv bool
-	// Mounts are more read-only host paths, the same path inside.
-	Mounts []string
-	// Dirs are more working directories an exec request may use.
-	Dirs []string
-	// Limits override the policy defaults; zero fields keep them.
-	Limits Limits
-}
+// case, checked as a run checks it. A parsed `policy:` block mounts
+// /cnab/app unless it says `mount: false`, and its Limits are merged with
+// the policy defaults; the zero Policy grants no command and does not mount
+// /cnab/app (set Mount).
+type Policy = policy.Mixin
 
-// Grant allows one command.
-type Grant struct {
-	// Command is the name the guest asks for, a path inside /cnab/app, or
-	// "*" for any command.
-	Command string
-	// Path pins the resolved binary; the table runs none, so it is only
-	// checked to be absolute.
-	Path string
-	// Args are anchored regexes for the leading args, in order.
-	Args []string
-}
+// Grant allows one command: Command by name ("*" for any), Path pins the
+// resolved path, Args are anchored regexes for the leading args.
+type Grant = policy.ExecGrant
 
 // Limits are the per-step limits of shared/spec/policy.md.
-type Limits struct {
-	Memory       int64
-	StepTimeout  time.Duration
-	ExecTimeout  time.Duration
-	ExecCalls    int
-	CaptureBytes int64
-	LogBytes     int64
-	OutputBytes  int64
-	Outputs      int
-}
+type Limits = policy.Limits
 
 // LoadCases reads and parses a cases file.
 func LoadCases(file string) (*Suite, error) {
@@ -375,9 +337,16 @@ func (p parser) parseCase(n *yaml.Node) (Case, error) {
 		case "strict":
 			return p.boolean(v, k, &strict)
 		case "policy":
-			pol, err := p.parsePolicy(v)
+			if v.Tag == "!!null" {
+				return p.errf(v.Line, "policy: want a mapping, got %s", kindName(v))
+			}
+			pol, err := policy.ParseMixin(v, "policy")
 			if err != nil {
-				return err
+				var ie *policy.InvalidError
+				if !errors.As(err, &ie) { // ParseMixin returns no other error
+					ie = &policy.InvalidError{Line: v.Line, Key: "policy", Msg: err.Error()}
+				}
+				return p.errf(ie.Line, "%s: %s", ie.Key, ie.Msg)
 			}
 			c.Policy = &pol
 			return nil
@@ -474,128 +443,6 @@ func (p parser) parseWant(n *yaml.Node, w *Want) error {
 		}
 		return p.unknown(k, v, "exit_code, outputs, stdout_contains, stderr_contains, denied")
 	})
-}
-
-func (p parser) parsePolicy(n *yaml.Node) (Policy, error) {
-	var pol Policy
-	err := p.mapping(n, "policy", func(k string, v *yaml.Node) error {
-		switch k {
-		case "exec":
-			if v.Kind != yaml.SequenceNode {
-				return p.errf(v.Line, "policy.exec: want a list, got %s", kindName(v))
-			}
-			for _, e := range v.Content {
-				var g Grant
-				if err := p.mapping(e, "policy.exec", func(k string, v *yaml.Node) error {
-					switch k {
-					case "command":
-						return p.str(v, "policy.exec.command", &g.Command)
-					case "path":
-						if err := p.str(v, "policy.exec.path", &g.Path); err != nil {
-							return err
-						}
-						if !path.IsAbs(g.Path) {
-							return p.errf(v.Line, "policy.exec.path: %q is not an absolute path", g.Path)
-						}
-						return nil
-					case "args":
-						if err := p.strs(v, "policy.exec.args", &g.Args); err != nil {
-							return err
-						}
-						for _, re := range g.Args {
-							if _, err := regexp.Compile(anchor(re)); err != nil {
-								return p.errf(v.Line, "policy.exec.args: bad regex %q: %s", re, err.Error())
-							}
-						}
-						return nil
-					}
-					return p.unknown(k, v, "command, path, args")
-				}); err != nil {
-					return err
-				}
-				if g.Command == "" {
-					return p.errf(e.Line, "policy.exec: command is required")
-				}
-				pol.Exec = append(pol.Exec, g)
-			}
-			return nil
-		case "env":
-			return p.strs(v, "policy.env", &pol.Env)
-		case "mount":
-			var m bool
-			if err := p.boolean(v, "policy.mount", &m); err != nil {
-				return err
-			}
-			pol.NoMount = !m
-			return nil
-		case "inheritEnv":
-			return p.boolean(v, "policy.inheritEnv", &pol.InheritEnv)
-		case "mounts":
-			return p.strs(v, "policy.mounts", &pol.Mounts)
-		case "dirs":
-			return p.strs(v, "policy.dirs", &pol.Dirs)
-		case "memory":
-			return p.size(v, "policy.memory", &pol.Limits.Memory)
-		case "captureBytes":
-			return p.size(v, "policy.captureBytes", &pol.Limits.CaptureBytes)
-		case "logBytes":
-			return p.size(v, "policy.logBytes", &pol.Limits.LogBytes)
-		case "outputBytes":
-			return p.size(v, "policy.outputBytes", &pol.Limits.OutputBytes)
-		case "stepTimeout":
-			return p.duration(v, "policy.stepTimeout", &pol.Limits.StepTimeout)
-		case "execTimeout":
-			return p.duration(v, "policy.execTimeout", &pol.Limits.ExecTimeout)
-		case "execCalls":
-			return p.integer(v, "policy.execCalls", &pol.Limits.ExecCalls)
-		case "outputs":
-			return p.integer(v, "policy.outputs", &pol.Limits.Outputs)
-		}
-		return p.unknown(k, v, "exec, env, mount, inheritEnv, mounts, dirs, memory, stepTimeout, execTimeout, execCalls, captureBytes, logBytes, outputBytes, outputs")
-	})
-	return pol, err
-}
-
-func (p parser) size(v *yaml.Node, what string, dst *int64) error {
-	var s string
-	if err := p.str(v, what, &s); err != nil {
-		return err
-	}
-	n, err := parseSize(s)
-	if err != nil {
-		return p.errf(v.Line, "%s: %s", what, err.Error())
-	}
-	*dst = n
-	return nil
-}
-
-func (p parser) duration(v *yaml.Node, what string, dst *time.Duration) error {
-	var s string
-	if err := p.str(v, what, &s); err != nil {
-		return err
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return p.errf(v.Line, "%s: want a positive Go duration such as 90s or 15m, got %q", what, s)
-	}
-	*dst = d
-	return nil
-}
-
-// parseSize parses 64Mi, 1Gi, 512Ki or a plain byte count.
-func parseSize(s string) (int64, error) {
-	mult := int64(1)
-	num := s
-	for suffix, m := range map[string]int64{"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30} {
-		if strings.HasSuffix(s, suffix) {
-			num, mult = strings.TrimSuffix(s, suffix), m
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("want a positive size such as 64Mi, got %q", s)
-	}
-	return n * mult, nil
 }
 
 func anchor(re string) string { return `^(?:` + re + `)$` }

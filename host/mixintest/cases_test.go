@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/mixintest"
 )
 
@@ -54,8 +55,8 @@ cases:
 				Loose: true,
 				Policy: &mixintest.Policy{
 					Exec: []mixintest.Grant{{Command: "helm", Args: []string{"upgrade|status"}}},
-					Env:  []string{"KUBECONFIG"}, NoMount: true,
-					Limits: mixintest.Limits{Memory: 64 << 20, StepTimeout: 90e9},
+					Env:  []string{"KUBECONFIG"}, Mount: false,
+					Limits: mixintest.Limits{Memory: 64 << 20, StepTimeout: 90e9}.Or(policy.Builtin()),
 				},
 				Exec: []mixintest.Exec{{Command: "helm", ArgsRegex: []string{`\d+`}, Stdout: "out", Stderr: "err", ExitCode: 3, TimedOut: true, Line: 16}},
 				Want: mixintest.Want{ExitCode: 1, Outputs: map[string]string{"a": "1"}, StdoutContains: []string{"x"}, StderrContains: []string{"y"}, Denied: []string{"kubectl"}},

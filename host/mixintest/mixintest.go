@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mixbox/mixbox/host/internal/mask"
+	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/step"
 	"github.com/mixbox/mixbox/host/internal/wasm"
 )
@@ -260,7 +261,7 @@ func (t *Tester) runOnce(ctx context.Context, l loaded, c *Case, mode tableMode)
 	}
 	tbl := newTable(t.name, c, mode)
 	r := wasm.NewRunner(l.eng, l.mod, wasm.RunnerOptions{
-		Policy:        c.Policy.internal(),
+		Policy:        runnerPolicy(c.Policy),
 		Executor:      tbl,
 		BundleDir:     dir,
 		Mounts:        mounts,
@@ -303,6 +304,16 @@ func (t *Tester) runOnce(ctx context.Context, l loaded, c *Case, mode tableMode)
 	res.Denied = slices.Clone(tbl.denied)
 	tbl.mu.Unlock()
 	return res, tbl, nil
+}
+
+// runnerPolicy is the policy the runner applies for limits and the
+// /cnab/app mount: the case's, or with none every command (the table
+// decides) and the mount.
+func runnerPolicy(p *Policy) policy.Mixin {
+	if p == nil {
+		return policy.Mixin{Exec: []policy.ExecGrant{{Command: "*"}}, Mount: true}
+	}
+	return *p
 }
 
 // argv returns CNAB_ACTION and argv[1:] for a case's action.

@@ -93,7 +93,7 @@ func (t *Tester) update(ctx context.Context, c *Case) (Result, error) {
 		if j := answers[i]; j >= 0 {
 			e = c.Exec[j]
 		}
-		if !e.matches(call) {
+		if !e.Match(call.Command, call.Args) {
 			e.Command, e.Args, e.ArgsRegex = call.Command, call.Args, nil
 		}
 		execs[i] = e
@@ -143,7 +143,7 @@ func updateNode(n *yaml.Node, old []Exec, answers []int, execs []Exec, res Resul
 		j := answers[i]
 		if j >= 0 && j < len(oldNodes) {
 			en := oldNodes[j]
-			if !old[j].matches(res.Calls[i]) {
+			if !old[j].Match(res.Calls[i].Command, res.Calls[i].Args) {
 				mapDel(en, "args_regex")
 				mapSet(en, "command", strNode(e.Command))
 				mapSet(en, "args", strList(e.Args))

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/mixbox/mixbox/host/internal/hostexec"
+	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
@@ -28,20 +27,7 @@ type Call struct {
 }
 
 // String returns the call as reports show it: `helm [upgrade --install mysql]`.
-func (c Call) String() string { return c.Command + " " + argList(c.Args) }
-
-// argList formats args as [a b c], quoting an arg that is empty or holds
-// white space or quotes so that the list reads unambiguously.
-func argList(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n\r\"'") {
-			a = strconv.Quote(a)
-		}
-		out[i] = a
-	}
-	return "[" + strings.Join(out, " ") + "]"
-}
+func (c Call) String() string { return hostexec.CallString(c.Command, c.Args) }
 
 // tableMode is how the table answers calls.
 type tableMode int
@@ -75,13 +61,6 @@ func newTable(mixin string, c *Case, mode tableMode) *table {
 	return &table{mixin: mixin, entries: c.Exec, policy: c.Policy, mode: mode, used: make([]bool, len(c.Exec))}
 }
 
-// denial is a refused call: it matches wasmabi.EDenied, as the Executor
-// contract asks.
-type denial struct{ reason string }
-
-func (d denial) Error() string        { return d.reason }
-func (d denial) Is(target error) bool { return target == wasmabi.EDenied }
-
 // Exec answers one call.
 func (t *table) Exec(_ context.Context, c hostexec.Call) (wasmabi.ExecResult, error) {
 	req := c.Request
@@ -90,11 +69,11 @@ func (t *table) Exec(_ context.Context, c hostexec.Call) (wasmabi.ExecResult, er
 		call.Args = []string{}
 	}
 	t.mu.Lock()
-	if reason := t.policy.check(t.mixin, req); reason != "" {
-		call.Reason = reason
+	if err := t.check(req); err != nil {
+		call.Reason = err.Error()
 		t.denied = append(t.denied, call)
 		t.mu.Unlock()
-		return wasmabi.ExecResult{}, denial{reason}
+		return wasmabi.ExecResult{}, err
 	}
 	t.calls = append(t.calls, call)
 	n := len(t.calls)
@@ -105,8 +84,7 @@ func (t *table) Exec(_ context.Context, c hostexec.Call) (wasmabi.ExecResult, er
 	var res wasmabi.ExecResult
 	switch {
 	case idx >= 0:
-		e := t.entries[idx]
-		res = wasmabi.ExecResult{ExitCode: e.ExitCode, Stdout: e.Stdout, Stderr: e.Stderr, TimedOut: e.TimedOut}
+		res = t.entries[idx].Result()
 	case t.mode == modeRecord:
 		// A new call while recording: it succeeds with no output.
 	default:
@@ -123,12 +101,22 @@ func (t *table) Exec(_ context.Context, c hostexec.Call) (wasmabi.ExecResult, er
 	return res, nil
 }
 
+// check returns the *policy.DeniedError of a request the case's policy
+// refuses, as a run's policy check does; a case without a policy refuses
+// nothing.
+func (t *table) check(req wasmabi.ExecRequest) error {
+	if t.policy == nil {
+		return nil
+	}
+	return t.policy.Check(t.mixin, policy.Resolve(req))
+}
+
 // pick chooses the entry that answers call n (1-based), recording a
 // failure in strict mode; -1 is none. t.mu is held.
 func (t *table) pick(n int, call Call) int {
 	if t.mode == modeLoose {
 		for i, e := range t.entries {
-			if !t.used[i] && e.matches(call) {
+			if !t.used[i] && e.Match(call.Command, call.Args) {
 				t.used[i] = true
 				return i
 			}
@@ -137,15 +125,15 @@ func (t *table) pick(n int, call Call) int {
 	}
 	if t.next >= len(t.entries) {
 		if t.mode == modeStrict {
-			t.failures = append(t.failures, callDiff(n, "no call", call.String()))
+			t.failures = append(t.failures, hostexec.CallDiff(n, "no call", call.String()))
 		}
 		return -1
 	}
 	i := t.next
 	t.next++
 	t.used[i] = true
-	if e := t.entries[i]; t.mode == modeStrict && !e.matches(call) {
-		t.failures = append(t.failures, callDiff(n, e.String(), call.String()))
+	if e := t.entries[i]; t.mode == modeStrict && !e.Match(call.Command, call.Args) {
+		t.failures = append(t.failures, hostexec.CallDiff(n, e.String(), call.String()))
 	}
 	return i
 }
@@ -160,7 +148,7 @@ func (t *table) finish() []string {
 		return out
 	}
 	for i := t.next; i < len(t.entries); i++ {
-		out = append(out, callDiff(i+1, t.entries[i].String(), "no call"))
+		out = append(out, hostexec.CallDiff(i+1, t.entries[i].String(), "no call"))
 	}
 	return out
 }
@@ -183,41 +171,6 @@ func writeTo(w io.Writer, s string) {
 	if w != nil && s != "" {
 		_, _ = io.WriteString(w, s) // the guest's console; its writers never fail the call
 	}
-}
-
-// callDiff is the two-line reason of a call that is not the one the table
-// wants, "want" and "got" aligned on their ends.
-func callDiff(n int, want, got string) string {
-	p := fmt.Sprintf("exec call %d: ", n)
-	return p + "want " + want + "\n" + strings.Repeat(" ", len(p)) + " got " + got
-}
-
-// String returns the entry as reports show it, its regexes for args_regex.
-func (e Exec) String() string {
-	if e.ArgsRegex != nil {
-		return e.Command + " " + argList(e.ArgsRegex)
-	}
-	return e.Command + " " + argList(e.Args)
-}
-
-// matches reports whether call is the one e describes.
-func (e Exec) matches(call Call) bool {
-	if e.Command != call.Command {
-		return false
-	}
-	if e.ArgsRegex == nil {
-		return slices.Equal(e.Args, call.Args) || len(e.Args) == 0 && len(call.Args) == 0
-	}
-	if len(e.ArgsRegex) != len(call.Args) {
-		return false
-	}
-	for i, re := range e.ArgsRegex {
-		r, err := regexp.Compile(anchor(re))
-		if err != nil || !r.MatchString(call.Args[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // deniedMatches reports whether the entry of want.denied names call: its

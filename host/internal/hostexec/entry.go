@@ -32,6 +32,10 @@ type Entry struct {
 	Stderr   string `yaml:"stderr,omitempty"`
 	ExitCode int    `yaml:"exit_code"`
 	TimedOut bool   `yaml:"timed_out,omitempty"`
+	// Line is the entry's line in a mixin-test cases file, 0 when unknown.
+	// It is not part of the format: ParseEntries leaves it 0 and
+	// MarshalEntries does not write it.
+	Line int `yaml:"-"`
 }
 
 // execList is the document ParseEntries and MarshalEntries use.

@@ -7,6 +7,7 @@
 //	p, err := policy.Parse(data)       // --policy FILE; errors wrap ErrInvalid
 //	// or p := policy.Default(steps)   // no file: the manifest's exec steps
 //	m := p.For("helm3")                 // effective limits merged
+//	// or m, err := policy.ParseMixin(node, "policy") // one block alone (a mixin-test case)
 //	req := policy.Resolve(execRequest)  // cleaned dir, resolved path
 //	if err := m.Check("helm3", req); err != nil {
 //		// errors.Is(err, wasmabi.EDenied); err names the rule

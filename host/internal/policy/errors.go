@@ -9,11 +9,30 @@ import (
 
 // Sentinel errors of the policy package.
 var (
-	// ErrInvalid is wrapped by every error of Parse: the policy file is not
-	// valid YAML, has an unknown key, a bad size, duration or regex. The CLI
-	// maps it to exit code 2.
+	// ErrInvalid is wrapped by every error of Parse and ParseMixin: the
+	// policy is not valid YAML, has an unknown key, a bad size, duration or
+	// regex (an *InvalidError). The CLI maps it to exit code 2.
 	ErrInvalid = errors.New("invalid policy")
 )
+
+// InvalidError is a problem at a line of a policy (Parse, ParseMixin). It
+// matches ErrInvalid with errors.Is.
+type InvalidError struct {
+	// Line is the 1-based line of the problem.
+	Line int
+	// Key is the dotted path of the key, e.g. "mixins.helm3.exec[0].args".
+	Key string
+	// Msg says what is wrong.
+	Msg string
+}
+
+// Error returns "invalid policy: line LINE: KEY: MSG".
+func (e *InvalidError) Error() string {
+	return fmt.Sprintf("%s: line %d: %s: %s", ErrInvalid, e.Line, e.Key, e.Msg)
+}
+
+// Is reports whether target is ErrInvalid.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
 
 // DeniedError is the refusal of an exec request by the policy. It matches
 // wasmabi.EDenied with errors.Is.

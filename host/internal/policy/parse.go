@@ -39,9 +39,23 @@ func Parse(data []byte) (*Policy, error) {
 	return p, nil
 }
 
-// invalid returns an error wrapping ErrInvalid for node n at key.
+// ParseMixin parses one mixin's block of a policy (the value of
+// `mixins.NAME`, or a mixin-test case's `policy:`), as Parse does. Omitted
+// `mount` is true, and the block's limits are merged with Builtin. key names
+// the block in errors ("policy"); every error is an *InvalidError with the
+// line.
+func ParseMixin(n *yaml.Node, key string) (Mixin, error) {
+	m, over, err := parseMixin(n, key)
+	if err != nil {
+		return Mixin{}, err
+	}
+	m.Limits = over.Or(Builtin())
+	return m, nil
+}
+
+// invalid returns an *InvalidError for node n at key.
 func invalid(n *yaml.Node, key, format string, args ...any) error {
-	return fmt.Errorf("%w: line %d: %s: %s", ErrInvalid, n.Line, key, fmt.Sprintf(format, args...))
+	return &InvalidError{Line: n.Line, Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
 // deref follows an alias to the node it names.
@@ -99,8 +113,16 @@ func mapping(n *yaml.Node, key string, f func(k string, kn, v *yaml.Node) error)
 	return nil
 }
 
-func unknown(kn *yaml.Node, key string) error {
-	return invalid(kn, key, "unknown key")
+// Keys of a policy, for the errors about unknown keys.
+const (
+	topKeys   = "apiVersion, native, defaults, mixins"
+	limitKeys = "memory, stepTimeout, execTimeout, execCalls, captureBytes, logBytes, outputBytes, outputs"
+	mixinKeys = "exec, env, mount, inheritEnv, mounts, dirs, " + limitKeys
+	grantKeys = "command, path, args"
+)
+
+func unknown(kn *yaml.Node, key, known string) error {
+	return invalid(kn, key, "unknown key %q (want one of: %s)", kn.Value, known)
 }
 
 func join(key, k string) string {
@@ -192,7 +214,7 @@ func parseTop(n *yaml.Node, p *Policy, overrides map[string]Limits) error {
 			return mapping(v, k, func(lk string, lkn, lv *yaml.Node) error {
 				ok, err := limit(lk, lv, join(k, lk), &p.Defaults)
 				if err == nil && !ok {
-					err = unknown(lkn, join(k, lk))
+					err = unknown(lkn, join(k, lk), limitKeys)
 				}
 				return err
 			})
@@ -210,7 +232,7 @@ func parseTop(n *yaml.Node, p *Policy, overrides map[string]Limits) error {
 				return nil
 			})
 		default:
-			return unknown(kn, k)
+			return unknown(kn, k, topKeys)
 		}
 		return nil
 	})
@@ -239,7 +261,7 @@ func parseMixin(n *yaml.Node, key string) (Mixin, Limits, error) {
 			var ok bool
 			ok, err = limit(k, v, full, &over)
 			if err == nil && !ok {
-				err = unknown(kn, full)
+				err = unknown(kn, full, mixinKeys)
 			}
 		}
 		return err
@@ -283,7 +305,7 @@ func parseGrants(n *yaml.Node, key string) ([]ExecGrant, error) {
 					}
 				}
 			default:
-				err = unknown(kn, full)
+				err = unknown(kn, full, grantKeys)
 			}
 			return err
 		}); err != nil {

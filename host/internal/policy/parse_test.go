@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 )
 
 const specExample = `apiVersion: mixbox/v1
@@ -149,6 +150,51 @@ func TestParse_errors(t *testing.T) {
 			_, err := Parse([]byte(tc.in))
 			require.ErrorIs(t, err, ErrInvalid)
 			require.Contains(t, err.Error(), tc.wantMsg)
+		})
+	}
+}
+
+func TestParseMixin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		in       string
+		want     Mixin
+		wantLine int
+		wantMsg  string
+	}{
+		{
+			name: "a block",
+			in:   "exec: [{command: helm, args: ['upgrade|status']}, bash]\nenv: [KUBECONFIG]\nmount: false\ndirs: [/home/x/]\nmemory: 64Mi\nstepTimeout: 90s\n",
+			want: Mixin{
+				Exec:   []ExecGrant{{Command: "helm", Args: []string{"upgrade|status"}}, {Command: "bash"}},
+				Env:    []string{"KUBECONFIG"},
+				Dirs:   []string{"/home/x"},
+				Limits: Limits{Memory: 64 << 20, StepTimeout: 90 * time.Second}.Or(Builtin()),
+			},
+		},
+		{name: "an empty block mounts the bundle", in: "{}\n", want: Mixin{Mount: true, Limits: Builtin()}},
+		{name: "an unknown key", in: "exec: []\nnope: 1\n", wantLine: 2, wantMsg: `policy.nope: unknown key "nope" (want one of: exec, env, mount`},
+		{name: "a bad size", in: "memory: lots\n", wantLine: 1, wantMsg: `policy.memory: bad size "lots"`},
+		{name: "a bad regex", in: "exec:\n  - command: x\n    args: ['(']\n", wantLine: 3, wantMsg: `policy.exec[0].args[0]: bad regex "("`},
+		{name: "not a mapping", in: "[a]\n", wantLine: 1, wantMsg: "policy: want a mapping, got a list"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var doc yaml.Node
+			require.NoError(t, yaml.Unmarshal([]byte(tc.in), &doc))
+			got, err := ParseMixin(doc.Content[0], "policy")
+			if tc.wantMsg != "" {
+				require.ErrorIs(t, err, ErrInvalid)
+				var ie *InvalidError
+				require.ErrorAs(t, err, &ie)
+				require.Equal(t, tc.wantLine, ie.Line, err.Error())
+				require.Contains(t, err.Error(), tc.wantMsg)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
 		})
 	}
 }

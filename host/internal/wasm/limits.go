@@ -4,7 +4,6 @@ import (
 	"io"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/tetratelabs/wazero/experimental"
 
@@ -13,30 +12,7 @@ import (
 
 // withDefaults fills the zero fields of l with the defaults of
 // shared/spec/policy.md.
-func withDefaults(l policy.Limits) policy.Limits {
-	def := func(v *int64, d int64) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&l.Memory, 256<<20)
-	def(&l.CaptureBytes, 64<<20)
-	def(&l.LogBytes, 64<<20)
-	def(&l.OutputBytes, 16<<20)
-	if l.StepTimeout <= 0 {
-		l.StepTimeout = 30 * time.Minute
-	}
-	if l.ExecTimeout <= 0 {
-		l.ExecTimeout = 15 * time.Minute
-	}
-	if l.ExecCalls <= 0 {
-		l.ExecCalls = 1000
-	}
-	if l.Outputs <= 0 {
-		l.Outputs = 256
-	}
-	return l
-}
+func withDefaults(l policy.Limits) policy.Limits { return l.Or(policy.Builtin()) }
 
 // logBudget is the logBytes quota of one step, shared by the guest's stdout,
 // stderr, log calls and streamed exec output (abi-v1 §8.8).

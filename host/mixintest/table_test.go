@@ -8,10 +8,10 @@ import (
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
-func TestPolicy_check(t *testing.T) {
+func TestTable_check(t *testing.T) {
 	t.Parallel()
 	pol := &Policy{
-		Exec: []Grant{{Command: "helm", Args: []string{"upgrade|status"}}, {Command: "./helpers.sh"}},
+		Exec: []Grant{{Command: "helm", Args: []string{"upgrade|status"}}, {Command: "./helpers.sh"}, {Path: "/cnab/app/helpers.sh"}},
 		Env:  []string{"KUBECONFIG", "PATH"},
 		Dirs: []string{"/home/nonroot"},
 	}
@@ -24,10 +24,10 @@ func TestPolicy_check(t *testing.T) {
 		{"no policy allows anything", nil, wasmabi.ExecRequest{Command: "rm"}, ""},
 		{"a granted command and args", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"status", "x"}}, ""},
 		{"args past the regexes are free", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"upgrade", "--install"}}, ""},
-		{"an arg that does not match", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"uninstall"}}, `arg 1 "uninstall" does not match`},
-		{"fewer args than regexes", pol, wasmabi.ExecRequest{Command: "helm"}, "wants at least 1 args"},
+		{"an arg that does not match", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"uninstall"}}, `arg 1 does not match ^(?:upgrade|status)$`},
+		{"fewer args than regexes", pol, wasmabi.ExecRequest{Command: "helm"}, "0 args, the grant constrains 1"},
 		{"regexes are anchored", pol, wasmabi.ExecRequest{Command: "helm", Args: []string{"upgrade2"}}, "does not match"},
-		{"a command not granted", pol, wasmabi.ExecRequest{Command: "kubectl"}, "no exec grant of mixin m names it"},
+		{"a command not granted", pol, wasmabi.ExecRequest{Command: "kubectl"}, `exec "kubectl" denied for mixin m: no exec grant names it`},
 		{"a name grant is not a path", pol, wasmabi.ExecRequest{Command: "/tmp/helm", Args: []string{"status"}}, "outside /cnab/app"},
 		{"a path grant matches the resolved path", pol, wasmabi.ExecRequest{Command: "/cnab/app/helpers.sh"}, ""},
 		{"a relative path resolves from dir", pol, wasmabi.ExecRequest{Command: "../helpers.sh", Dir: "/cnab/app/sub"}, ""},
@@ -43,12 +43,13 @@ func TestPolicy_check(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := tc.pol.check("m", tc.req)
+			err := (&table{mixin: "m", policy: tc.pol}).check(tc.req)
 			if tc.wantErr == "" {
-				require.Empty(t, got)
+				require.NoError(t, err)
 				return
 			}
-			require.Contains(t, got, tc.wantErr)
+			require.ErrorIs(t, err, wasmabi.EDenied)
+			require.Contains(t, err.Error(), tc.wantErr)
 		})
 	}
 }
