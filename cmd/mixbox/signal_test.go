@@ -7,11 +7,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mixbox/mixbox/internal/testutil"
 )
 
 const nativeManifest = `schemaVersion: 1.0.1
@@ -115,4 +118,60 @@ func TestRun_logFormatJSON(t *testing.T) {
 	require.Contains(t, stdout, `"event":"step_end"`)
 	require.Contains(t, stdout, `"text":"pw=*******"`)
 	require.NotContains(t, stdout, "s3cr3t-pw")
+}
+
+// TestRun_signalStopsWasmGuest: SIGTERM stops a wasm guest spinning in a
+// loop (no timeout would end it soon), keeps its output and writes state.
+func TestRun_signalStopsWasmGuest(t *testing.T) {
+	t.Parallel()
+	loop, err := os.ReadFile(filepath.Join(testutil.ModuleRoot(t), "testdata", "abi", "loop.wasm"))
+	require.NoError(t, err)
+	manifest := "schemaVersion: 1.0.1\nname: spin\nversion: 0.1.0\nregistry: x\nmixins: [probe]\n" +
+		"outputs:\n  - name: before\nstate:\n  - name: notes\n    path: notes.txt\n" +
+		"install:\n  - probe:\n      description: Spin\nuninstall:\n  - probe: {}\n"
+	root := newRoot(t, manifest, map[string]string{"cnab/app/notes.txt": "kept\n"})
+	wasmPath := filepath.Join(root, "cnab", "app", "mixins", "probe", "runtimes", "probe-runtime.wasm")
+	require.NoError(t, os.MkdirAll(filepath.Dir(wasmPath), 0o755))
+	require.NoError(t, os.WriteFile(wasmPath, loop, 0o644))
+
+	ctx, cancel := context.WithTimeout(testCtx, 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, builds.Binary(t, "./cmd/mixbox", "mixbox"), "run", "--cnab-root", root, "--action", "install")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "MIXBOX_CACHE_DIR=" + cacheDir}
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool { return strings.Contains(stdout.String(), "Spin") }, 30*time.Second, 20*time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // inside the loop
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	require.Equal(t, 143, ee.ExitCode(), "stderr:\n%s", stderr.String())
+	out, err := os.ReadFile(filepath.Join(root, "cnab", "app", "outputs", "before"))
+	require.NoError(t, err, "the output set before the signal is written")
+	require.Equal(t, "set", string(out))
+	bag, err := os.ReadFile(filepath.Join(root, "cnab", "app", "outputs", "porter-state"))
+	require.NoError(t, err)
+	entries, err := tarEntries(bag)
+	require.NoError(t, err)
+	require.Equal(t, "kept\n", string(entries["porter-state/notes"]))
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
