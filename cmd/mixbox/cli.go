@@ -213,7 +213,7 @@ func runOptions(c *cli.Context, env []string, stdout, stderr io.Writer) (host.Op
 	if opts.Action == "" {
 		opts.Action, _ = lookupEnv(env, "CNAB_ACTION")
 	}
-	if opts.Action == "" {
+	if opts.Action == "" && !c.Bool("print-policy") {
 		return opts, usagef("no action: pass --action or set CNAB_ACTION")
 	}
 	if c.IsSet("debug") {

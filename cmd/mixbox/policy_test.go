@@ -42,7 +42,7 @@ const greetScript = "#!/bin/sh\necho \"$GREETING with $1\"\n"
 func TestRun_printPolicy(t *testing.T) {
 	t.Parallel()
 	root := newRoot(t, execStepsManifest, map[string]string{"cnab/app/greet.sh": greetScript})
-	code, stdout, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--action", "install", "--print-policy")
+	code, stdout, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--print-policy")
 	require.Equal(t, 0, code, stderr)
 	var got struct {
 		APIVersion string `yaml:"apiVersion"`
