@@ -39,7 +39,7 @@ var (
 // them, or the context's error when the caller cancelled the step.
 var (
 	// ErrExit is a guest that exited with a non-zero code.
-	ErrExit = errors.New("mixin exited with an error")
+	ErrExit = errors.New("mixin failed")
 	// ErrTrap is a guest that trapped (unreachable, out-of-bounds access,
 	// stack overflow, ...).
 	ErrTrap = errors.New("mixin trapped")

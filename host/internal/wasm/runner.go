@@ -233,7 +233,7 @@ func (r *Runner) classify(parent, stepCtx context.Context, limits policy.Limits,
 		return 0, nil
 	}
 	if isExit {
-		return int(int32(exit.ExitCode())), fmt.Errorf("%w: mixin %s exited with code %d", ErrExit, r.mod.name, int32(exit.ExitCode()))
+		return int(int32(exit.ExitCode())), fmt.Errorf("%w: %s exited with code %d", ErrExit, r.mod.name, int32(exit.ExitCode()))
 	}
 	return 1, fmt.Errorf("%w: mixin %s: %w", ErrTrap, r.mod.name, err)
 }
