@@ -61,6 +61,10 @@ defaults:
 defaults:
   stepTimeout: 1s
 `
+	abiPolicyLog = `apiVersion: mixbox/v1
+defaults:
+  logBytes: 64Ki
+`
 )
 
 // abiCase is one conformance case of the mixbox_v1 ABI: a guest of
@@ -87,6 +91,8 @@ type abiCase struct {
 	// wantLog must appear in stdout or stderr, notLog must not.
 	wantLog []string
 	notLog  []string
+	// maxLog, if set, bounds the bytes of stdout plus stderr.
+	maxLog int
 	// wantStderr must appear in stderr (the step error).
 	wantStderr []string
 	// check runs last, with the bundle directory.
@@ -280,6 +286,13 @@ func TestABI(t *testing.T) {
 			wantCode:    1,
 			wantOutputs: map[string]string{"before": "set"},
 			wantStderr:  []string{"timeout"},
+		},
+		{
+			name: "past logBytes output is dropped with one notice and the step goes on", guest: "flood.wasm",
+			policy:      abiPolicyLog,
+			wantOutputs: map[string]string{"done": "yes"},
+			wantLog:     []string{"xxxxxxxxxx", "the step's log reached its cap (64 KiB, policy logBytes)"},
+			maxLog:      80 << 10,
 		},
 		{
 			name: "a masked value never reaches the console", guest: "mask.wasm",
@@ -514,6 +527,9 @@ func (tc abiCase) verify(t *testing.T, app string, got abiResult) {
 	}
 	for _, s := range tc.notLog {
 		assert.NotContains(t, all, s, "%s", got)
+	}
+	if tc.maxLog > 0 {
+		assert.LessOrEqual(t, len(all), tc.maxLog, "the log cap must bound what is printed")
 	}
 	for _, s := range tc.wantStderr {
 		assert.Contains(t, got.stderr, s, "%s", got)
