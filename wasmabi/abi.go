@@ -187,6 +187,10 @@ type ExecResult struct {
 	StderrTruncated bool   `json:"stderr_truncated"`
 	TimedOut        bool   `json:"timed_out"`
 	DurationMS      int64  `json:"duration_ms"`
+	// Path is where the host found a bare command name on its PATH (e.g.
+	// "/usr/bin/bash"), empty for a command given as a path. An addition
+	// within v1: guests that do not know it ignore it.
+	Path string `json:"path,omitempty"`
 }
 
 // Encode returns the compact JSON of v without HTML escaping.

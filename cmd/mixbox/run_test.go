@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,4 +199,32 @@ func TestRun_coldCache(t *testing.T) {
 	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root, "--action", "install")
 	require.Equal(t, 0, code, stdout+stderr)
 	require.Contains(t, stdout, "Hello world\n")
+}
+
+// TestRun_execErrorText: both forms of the exec mixin word a failing
+// command as Porter's does, with the bare name resolved on the PATH.
+func TestRun_execErrorText(t *testing.T) {
+	t.Parallel()
+	manifest := "schemaVersion: 1.0.1\nname: b\nversion: 0.1.0\nregistry: x\nmixins: [exec]\n" +
+		"install:\n  - exec:\n      command: bash\n      flags:\n        c: '\"echo bye; exit 7\"'\n" +
+		"uninstall:\n  - exec: {command: \"true\"}\n"
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err)
+	want := "Error: error running command /cnab/app " + bash + " -c echo bye; exit 7: exit status 7\n" +
+		"error running command /cnab/app " + bash + " -c echo bye; exit 7: exit status 7\n"
+	for _, native := range []bool{false, true} {
+		root := newRoot(t, manifest, nil)
+		args := []string{"run", "--cnab-root", root, "--action", "install"}
+		if native {
+			rt := filepath.Join(root, "cnab", "app", "mixins", "exec", "runtimes", "exec-runtime")
+			require.NoError(t, os.MkdirAll(filepath.Dir(rt), 0o755))
+			data, err := os.ReadFile(builds.Binary(t, "./mixins/exec/cmd/exec-runtime", "exec-runtime"))
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(rt, data, 0o755))
+			args = append(args, "--prefer", "native")
+		}
+		code, stdout, stderr := runCLI(t, []string{"PATH=" + filepath.Dir(bash) + ":/usr/bin:/bin", "MIXBOX_CACHE_DIR=" + cacheDir}, args...)
+		require.Equal(t, 1, code, stdout+stderr)
+		require.Contains(t, stderr, want, "native=%v", native)
+	}
 }

@@ -150,6 +150,9 @@ func (r runner) executeStep(ctx context.Context, s Instruction) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("couldn't run command %s: %w", c.pretty(), startError(err, c.req.Command))
 	}
+	if res.Path != "" && path.Base(c.req.Command) == c.req.Command {
+		c.req.Command = res.Path // Porter prints the command as LookPath resolved it
+	}
 	if res.ExitCode == -1 && !res.TimedOut {
 		// Found but could not start; the reason is in stderr.
 		return "", fmt.Errorf("couldn't run command %s: %w", c.pretty(), errors.New(strings.TrimSpace(res.Stderr)))

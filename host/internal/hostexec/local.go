@@ -90,7 +90,7 @@ func (l *Local) Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error) {
 		l.opts.Logger.DebugContext(ctx, "exec denied", "mixin", c.Mixin, "step", c.Step, "command", r.Command, "error", err)
 		return wasmabi.ExecResult{}, err
 	}
-	var bin string
+	var bin, looked string
 	if r.Path != "" {
 		bin = l.hostPath(r.Path)
 		if _, err := os.Stat(bin); err != nil {
@@ -101,7 +101,7 @@ func (l *Local) Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error) {
 		if err != nil || found == "" {
 			return wasmabi.ExecResult{}, fmt.Errorf("look up command %q on the PATH: %w", r.Command, wasmabi.ENotFound)
 		}
-		r.Path, bin = found, found
+		r.Path, bin, looked = found, found, found
 		if err := pol.Check(c.Mixin, r); err != nil { // a pinned path
 			return wasmabi.ExecResult{}, err
 		}
@@ -120,6 +120,7 @@ func (l *Local) Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error) {
 		timeout: timeout,
 		capture: limits.CaptureBytes,
 	})
+	res.Path = looked
 	return res, nil
 }
 
