@@ -93,6 +93,7 @@ func TestRecorder_replay(t *testing.T) {
 		res, err := exe.Exec(testCtx, Call{Mixin: "m", Request: req})
 		require.NoError(t, err)
 		res.DurationMS = 0
+		res.Path = "" // where a bare name was found is not part of the exec: list
 		want = append(want, res)
 	}
 	_, err := Checked(policy.Mixin{}, exe).Exec(testCtx, Call{Mixin: "m", Request: calls[3]})

@@ -111,6 +111,12 @@ func TestLocal_Exec(t *testing.T) {
 			require.NoError(t, err)
 			require.GreaterOrEqual(t, got.DurationMS, int64(0))
 			got.DurationMS = 0
+			if strings.Contains(tc.req.Command, "/") {
+				require.Empty(t, got.Path, "path is only set for a bare name")
+			} else {
+				require.True(t, filepath.IsAbs(got.Path), "a bare name reports where it was found, got %q", got.Path)
+			}
+			got.Path = ""
 			require.Equal(t, tc.want, got)
 		})
 	}
@@ -274,7 +280,7 @@ func TestLocal_Exec_capture(t *testing.T) {
 				Command: "helper", Args: helperArgs("bytes", strconv.Itoa(tc.out), strconv.Itoa(tc.errN)), Stream: tc.stream,
 			}})
 			require.NoError(t, err)
-			got.DurationMS = 0
+			got.DurationMS, got.Path = 0, ""
 			require.Equal(t, tc.want, got)
 			streamed := console.String()
 			require.Equal(t, len(tc.wantStream), len(streamed))
