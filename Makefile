@@ -33,10 +33,15 @@ test: deps
 test-short:
 	$(GO) test -short ./...
 
+GOLANGCI := $(shell command -v golangci-lint || echo $$($(GO) env GOPATH)/bin/golangci-lint)
+
+## lint: go vet, and golangci-lint (.golangci.yml: testableexamples, errcheck, ...), installed if missing.
 lint:
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./wasmabi/... ./mixins/...
-	@if command -v golangci-lint >/dev/null; then golangci-lint run; else echo "golangci-lint not installed: go vet only"; fi
+	@[ -x "$(GOLANGCI)" ] || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+	$(GOLANGCI) run --timeout 10m ./...
+	GOOS=wasip1 GOARCH=wasm $(GOLANGCI) run --timeout 10m ./wasmabi/... ./mixins/...
 
 fmt:
 	gofmt -s -w .

@@ -16,7 +16,7 @@ import (
 func ExampleRuntime_Run() {
 	ctx := context.Background()
 	root, _ := os.MkdirTemp("", "mixbox-example-")
-	defer os.RemoveAll(root)
+	defer func() { _ = os.RemoveAll(root) }()
 	app := filepath.Join(root, "cnab", "app")
 	_ = os.MkdirAll(app, 0o755)
 	_ = os.WriteFile(filepath.Join(app, "porter.yaml"), []byte(`schemaVersion: 1.0.1
@@ -56,7 +56,7 @@ uninstall:
 		fmt.Println(err)
 		return
 	}
-	defer rt.Close(ctx)
+	defer func() { _ = rt.Close(ctx) }()
 	rep, err := rt.Run(ctx)
 	if err != nil {
 		fmt.Println(err)

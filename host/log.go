@@ -19,10 +19,9 @@ type runLog struct {
 	out    io.Writer // the raw stdout
 	errw   io.Writer // the raw stderr
 
-	mu      sync.Mutex // serialises JSON events
-	stdout  *mask.Writer
-	stderr  *mask.Writer
-	flushes []func() error
+	mu     sync.Mutex // serialises JSON events
+	stdout *mask.Writer
+	stderr *mask.Writer
 }
 
 func newRunLog(format LogFormat, set *mask.Set, stdout, stderr io.Writer) *runLog {

@@ -64,9 +64,7 @@ func execSteps(b *bundle) []policy.ExecStep {
 			}
 			st := doc[policy.ExecMixin]
 			es := policy.ExecStep{Command: st.Command, Dir: st.Dir}
-			for _, k := range sortedKeys(st.Envs) {
-				es.EnvKeys = append(es.EnvKeys, k)
-			}
+			es.EnvKeys = append(es.EnvKeys, sortedKeys(st.Envs)...)
 			for _, o := range st.Outputs {
 				if o.Path != "" {
 					es.PathOutputs = append(es.PathOutputs, o.Path)

@@ -47,7 +47,7 @@ func Precompile(ctx context.Context, opts PrecompileOptions) error {
 	if err != nil {
 		return fmt.Errorf("start wasm engine: %w", err)
 	}
-	defer eng.Close(context.WithoutCancel(ctx))
+	defer func() { _ = eng.Close(context.WithoutCancel(ctx)) }() // the cache is already written
 
 	type module struct {
 		name string

@@ -99,11 +99,6 @@ func (rt *Runtime) manifestPath() string {
 	return filepath.Join(rt.paths.bundleDir(), name)
 }
 
-// env returns the value of an environment variable given in Options.Env.
-func (rt *Runtime) env(name string) (string, bool) {
-	return lookup(rt.opts.Env, name)
-}
-
 func lookup(env []string, name string) (string, bool) {
 	for i := len(env) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {

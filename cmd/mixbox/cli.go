@@ -51,14 +51,14 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 		select {
 		case s := <-sigs:
 			got = s
-			fmt.Fprintln(stderr, "cancel requested: stopping the current step, then saving outputs and state")
+			_, _ = fmt.Fprintln(stderr, "cancel requested: stopping the current step, then saving outputs and state")
 			stop(fmt.Errorf("received %s", s))
 		case <-done:
 			return
 		}
 		select {
 		case <-sigs:
-			fmt.Fprintln(stderr, "hard interrupt received, bye!")
+			_, _ = fmt.Fprintln(stderr, "hard interrupt received, bye!")
 			os.Exit(exitUsage)
 		case <-done:
 		}
@@ -68,9 +68,9 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 	code := exitCode(err)
 	var ec exitError
 	if err != nil && !errors.Is(err, errReported) && !errors.As(err, &ec) {
-		fmt.Fprintf(stderr, "error: %s\n", err)
+		_, _ = fmt.Fprintf(stderr, "error: %s\n", err) // stderr is the last resort
 		if hint := hintFor(err); hint != "" {
-			fmt.Fprintf(stderr, "hint: %s\n", hint)
+			_, _ = fmt.Fprintf(stderr, "hint: %s\n", hint)
 		}
 	}
 	if context.Cause(ctx) != nil && got != nil {
@@ -185,7 +185,7 @@ func runCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			defer rt.Close(context.WithoutCancel(c.Context))
+			defer func() { _ = rt.Close(context.WithoutCancel(c.Context)) }() // releases memory only
 			if c.Bool("print-policy") {
 				return rt.PrintPolicy(c.Context, stdout)
 			}
@@ -345,7 +345,7 @@ func interspersed(args []string) []string {
 		"pack":       {"--meta": true, "-meta": true, "-o": true, "--output": true},
 		"precompile": {"--cache-dir": true, "-cache-dir": true, "--cnab-root": true, "-cnab-root": true},
 	}
-	cmdAt := -1
+	var cmdAt int
 	switch {
 	case len(args) > 2 && args[1] == "mixin" && (args[2] == "inspect" || args[2] == "pack"):
 		cmdAt = 2

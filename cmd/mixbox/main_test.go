@@ -17,7 +17,10 @@ var builds *testutil.Builds
 var cacheDir string
 
 // testCtx is the context of tests (wazero's pattern: not Background).
-var testCtx = context.WithValue(context.Background(), struct{}{}, "test")
+var testCtx = context.WithValue(context.Background(), testCtxKey{}, "test")
+
+// testCtxKey marks the tests\' context.
+type testCtxKey struct{}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "mixbox-bin-")

@@ -77,11 +77,11 @@ func printInfo(w io.Writer, name string, info host.ModuleInfo) {
 		max = fmt.Sprint(info.MemoryMax)
 	}
 	fmt.Fprintf(w, "memory:   min %d bytes, max %s\n", info.MemoryMin, max)
-	fmt.Fprintln(w, "imports:")
+	_, _ = fmt.Fprintln(w, "imports:")
 	for _, i := range info.Imports {
 		fmt.Fprintf(w, "  %s.%s %s (%s) -> (%s)\n", i.Module, i.Name, i.Kind, strings.Join(i.Params, ", "), strings.Join(i.Results, ", "))
 	}
-	fmt.Fprintln(w, "exports:")
+	_, _ = fmt.Fprintln(w, "exports:")
 	for _, e := range info.Exports {
 		fmt.Fprintf(w, "  %s %s\n", e.Name, e.Kind)
 	}
@@ -89,7 +89,7 @@ func printInfo(w io.Writer, name string, info host.ModuleInfo) {
 		fmt.Fprintf(w, "metadata: name %s, version %s, abi %s\n", m.Name, m.Version, m.ABI)
 		fmt.Fprintf(w, "  capabilities: exec [%s], env [%s]\n", strings.Join(m.Capabilities.Exec, ", "), strings.Join(m.Capabilities.Env, ", "))
 	} else {
-		fmt.Fprintln(w, "metadata: none (add it with 'mixbox mixin pack')")
+		_, _ = fmt.Fprintln(w, "metadata: none (add it with 'mixbox mixin pack')")
 	}
 	if info.Accepted {
 		fmt.Fprintln(w, "accepted: yes")

@@ -159,7 +159,7 @@ func Execute(ctx context.Context, h guest.Host, action string, s Step, stdout io
 		}
 	}
 	args := s.Args(action)
-	fmt.Fprintf(stdout, "helm %s\n", strings.Join(args, " "))
+	_, _ = fmt.Fprintf(stdout, "helm %s\n", strings.Join(args, " "))
 	if _, err := run(ctx, h, "helm", args, true); err != nil {
 		return err
 	}

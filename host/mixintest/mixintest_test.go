@@ -16,7 +16,10 @@ import (
 )
 
 // testCtx is the context of the tests (wazero's pattern: not Background).
-var testCtx = context.WithValue(context.Background(), struct{}{}, "mixintest")
+var testCtx = context.WithValue(context.Background(), testCtxKey{}, "mixintest")
+
+// testCtxKey marks the tests\' context.
+type testCtxKey struct{}
 
 // buildExecMixin returns the built-in exec mixin, the module mixbox embeds.
 func buildExecMixin(t *testing.T) []byte {

@@ -65,7 +65,7 @@ func (t *Tester) RunSuite(ctx context.Context, s *Suite, w io.Writer, opts Suite
 		}
 		fmt.Fprintf(w, "%s %s (%dms)\n", status, c.Name, res.Duration.Milliseconds())
 		for _, f := range res.Failures {
-			fmt.Fprintln(w, indent(f, "    "))
+			_, _ = fmt.Fprintln(w, indent(f, "    "))
 		}
 	}
 	fmt.Fprintf(w, "%d passed, %d failed\n", sum.Passed, sum.Failed)

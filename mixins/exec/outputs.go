@@ -31,7 +31,7 @@ func (r runner) jsonPathOutputs(outputs []Output, stdout string) error {
 			continue
 		}
 		if r.debug {
-			fmt.Fprintf(r.stderr, "Processing jsonpath output %s using query %s against document\n%s\n", o.Name, o.JSONPath, stdout)
+			_, _ = fmt.Fprintf(r.stderr, "Processing jsonpath output %s using query %s against document\n%s\n", o.Name, o.JSONPath, stdout)
 		}
 		if doc == nil && stdout != "" {
 			dec := json.NewDecoder(strings.NewReader(stdout))

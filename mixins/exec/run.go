@@ -134,9 +134,9 @@ func (r runner) executeStep(ctx context.Context, s Instruction) (string, error) 
 	}
 	if r.debug {
 		if s.SuppressOutput {
-			fmt.Fprintf(r.stderr, "DEBUG: output suppressed for command %s\n", c.pretty())
+			_, _ = fmt.Fprintf(r.stderr, "DEBUG: output suppressed for command %s\n", c.pretty())
 		} else {
-			fmt.Fprintln(r.stderr, c.pretty())
+			_, _ = fmt.Fprintln(r.stderr, c.pretty())
 		}
 	}
 	res, err := r.h.Exec(ctx, c.req)
@@ -210,7 +210,7 @@ func (r runner) handleError(h IgnoreError, err *ExitError, stderr string) error 
 		return nil
 	}
 	if r.debug {
-		fmt.Fprintf(r.stderr, "Evaluating mixin command error %s with the mixin's error handler\n", err.Error())
+		_, _ = fmt.Fprintf(r.stderr, "Evaluating mixin command error %s with the mixin's error handler\n", err.Error())
 	}
 	if h.All {
 		r.debugf("Ignoring mixin command error because All was specified in the mixin step definition\n")
@@ -231,7 +231,7 @@ func (r runner) handleError(h IgnoreError, err *ExitError, stderr string) error 
 	for _, expr := range h.Output.Regex {
 		re, reErr := regexp.Compile(expr)
 		if reErr != nil {
-			fmt.Fprintf(r.stderr, "Could not ignore failed command because the Regex specified by the mixin step definition (%q) is invalid:%s\n", expr, reErr.Error())
+			_, _ = fmt.Fprintf(r.stderr, "Could not ignore failed command because the Regex specified by the mixin step definition (%q) is invalid:%s\n", expr, reErr.Error())
 			return err
 		}
 		if re.MatchString(stderr) {

@@ -23,7 +23,10 @@ import (
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
-var testCtx = context.WithValue(context.Background(), struct{}{}, "hostexec")
+var testCtx = context.WithValue(context.Background(), testCtxKey{}, "hostexec")
+
+// testCtxKey marks the tests\' context.
+type testCtxKey struct{}
 
 // TestHelperProcess is not a test: the tests run the test binary as the
 // command "helper" (see helperLookPath). Its first arg is the mode.

@@ -69,7 +69,7 @@ func (p *parser) step(action string, index int, n *yaml.Node) (Step, error) {
 	}
 	mixin := key.Value
 	if _, ok := p.m.Mixin(mixin); !ok {
-		return Step{}, fmt.Errorf("%w: %w: %s: line %d: %s uses mixin %q, which is not declared; add it to mixins:",
+		return Step{}, fmt.Errorf("%w: %w: %s: line %d: %s uses mixin %q, which is not declared; add it to the mixins list",
 			ErrInvalidManifest, ErrUndeclaredMixin, p.file, key.Line, where, mixin)
 	}
 	if body.Kind != yaml.MappingNode {

@@ -144,7 +144,7 @@ func readCapped(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	data, err := io.ReadAll(io.LimitReader(f, maxOutputFile+1))
 	if err != nil {
 		return nil, err

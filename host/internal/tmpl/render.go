@@ -218,7 +218,7 @@ outer:
 				return v, true
 			}
 			switch v.Kind() {
-			case reflect.Ptr, reflect.Interface:
+			case reflect.Pointer, reflect.Interface:
 				v = v.Elem()
 			case reflect.Struct:
 				if f := v.FieldByName(name); f.IsValid() {
@@ -259,7 +259,7 @@ func isEmpty(v reflect.Value) bool {
 }
 
 func indirect(v reflect.Value) reflect.Value {
-	for v.IsValid() && (v.Kind() == reflect.Ptr || v.Kind() == reflect.Interface) {
+	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) {
 		v = v.Elem()
 	}
 	return v
