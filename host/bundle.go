@@ -41,23 +41,28 @@ func (rt *Runtime) loadBundle(ctx context.Context) (*bundle, error) {
 		}
 		return nil, withHint(fmt.Errorf("%w: %w", ErrManifest, err), "fix porter.yaml and run again")
 	}
-	out := &bundle{m: m, paths: rt.paths}
+	return &bundle{m: m, paths: rt.paths}, nil
+}
+
+// loadDefinitions reads what Porter's runtime validates after its banner:
+// bundle.json (optional for mixbox) and the dependencies' bundle.json files.
+func (rt *Runtime) loadDefinitions(ctx context.Context, out *bundle) error {
 	b, err := manifest.LoadBundle(rt.paths.bundleJSON())
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		return nil, withHint(fmt.Errorf("%w: %w", ErrManifest, err), "fix or remove "+rt.paths.bundleJSON())
+		return withHint(fmt.Errorf("%w: %w", ErrManifest, err), "fix or remove "+rt.paths.bundleJSON())
 	default:
 		out.b = b
 	}
-	if len(m.Dependencies) > 0 {
-		deps, err := manifest.LoadDependencies(ctx, m, rt.paths.real)
+	if len(out.m.Dependencies) > 0 {
+		deps, err := manifest.LoadDependencies(ctx, out.m, rt.paths.real)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrManifest, err)
+			return fmt.Errorf("%w: %w", ErrManifest, err)
 		}
 		out.deps = deps
 	}
-	return out, nil
+	return nil
 }
 
 func (b *bundle) steps(action string) ([]bundleStep, error) {

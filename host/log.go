@@ -22,6 +22,7 @@ type runLog struct {
 	mu     sync.Mutex // serialises JSON events
 	stdout *mask.Writer
 	stderr *mask.Writer
+	tail   *tailWriter // what stdout last ended with (text only)
 }
 
 func newRunLog(format LogFormat, set *mask.Set, stdout, stderr io.Writer) *runLog {
@@ -30,10 +31,42 @@ func newRunLog(format LogFormat, set *mask.Set, stdout, stderr io.Writer) *runLo
 		l.stdout = mask.NewWriter(&lineWriter{log: l, stream: "stdout"}, set)
 		l.stderr = mask.NewWriter(&lineWriter{log: l, stream: "stderr"}, set)
 	} else {
-		l.stdout = mask.NewWriter(stdout, set)
+		l.tail = &tailWriter{w: stdout}
+		l.stdout = mask.NewWriter(l.tail, set)
 		l.stderr = mask.NewWriter(stderr, set)
 	}
 	return l
+}
+
+// tailWriter remembers whether what went through it ends a line.
+type tailWriter struct {
+	w       io.Writer
+	mu      sync.Mutex
+	midLine bool
+}
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(p) > 0 {
+		t.midLine = p[len(p)-1] != '\n'
+	}
+	return t.w.Write(p)
+}
+
+// ownLine prints one of mixbox's own lines (not Porter's) on a line of its
+// own: after output that did not end its line, it starts a new one.
+func (l *runLog) ownLine(format string, args ...any) {
+	_ = l.stdout.Flush() // resolve held-back bytes first
+	if l.tail != nil {
+		l.tail.mu.Lock()
+		mid := l.tail.midLine
+		l.tail.mu.Unlock()
+		if mid {
+			_, _ = l.tail.Write([]byte("\n"))
+		}
+	}
+	l.line(format, args...)
 }
 
 // event is one JSON log record.
@@ -106,7 +139,7 @@ func (l *runLog) stepEnd(i, n int, mixin, form string, d time.Duration, stepErr 
 	if stepErr != nil {
 		status = "failed"
 	}
-	l.line("step %d/%d %s: %s (%s) in %s", i, n, status, mixin, form, round(d))
+	l.ownLine("step %d/%d %s: %s (%s) in %s", i, n, status, mixin, form, round(d))
 }
 
 func (l *runLog) warn(format string, args ...any) {
@@ -142,7 +175,7 @@ func (l *runLog) done(ran, n int, d time.Duration, runErr error) {
 	if runErr == nil {
 		l.line("execution completed successfully!")
 	}
-	l.line("ran %d of %d steps in %s", ran, n, round(d))
+	l.ownLine("ran %d of %d steps in %s", ran, n, round(d))
 }
 
 func (l *runLog) flush() {

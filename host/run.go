@@ -48,15 +48,18 @@ func (rt *Runtime) run(ctx context.Context, set *mask.Set, log *runLog) (Report,
 	if err != nil {
 		return rep, err
 	}
+	// As Porter: the banner, then bundle.json, the action and the mixins.
+	name, _ := lookup(env, "CNAB_BUNDLE_NAME")
+	inst, _ := lookup(env, "CNAB_INSTALLATION_NAME")
+	log.banner(rt.opts.Action, name, inst)
+	if err := rt.loadDefinitions(ctx, b); err != nil {
+		return rep, err
+	}
 	plan, err := rt.plan(ctx, b, env, log)
 	if err != nil {
 		return rep, err
 	}
 	rep.Steps = len(plan.steps)
-
-	name, _ := lookup(env, "CNAB_BUNDLE_NAME")
-	inst, _ := lookup(env, "CNAB_INSTALLATION_NAME")
-	log.banner(rt.opts.Action, name, inst)
 
 	if err := rt.initialize(ctx, b, log); err != nil {
 		return rep, err

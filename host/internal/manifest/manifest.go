@@ -647,6 +647,9 @@ func IsCoreAction(action string) bool {
 func (m *Manifest) Steps(action string) ([]Step, error) {
 	steps, ok := m.actions[action]
 	if !ok {
+		if action == "upgrade" {
+			return []Step{}, nil // optional in Porter: an upgrade with no steps
+		}
 		if IsCoreAction(action) {
 			return nil, fmt.Errorf("%w: action %q is not defined in the manifest; add an %s: section", ErrUnknownAction, action, action)
 		}

@@ -112,7 +112,8 @@ func TestManifest_Steps(t *testing.T) {
 		{"install", 1, nil},
 		{"zombies", 1, nil},
 		{"dry-run", 0, nil},
-		{"upgrade", 0, manifest.ErrUnknownAction},
+		{"upgrade", 0, nil}, // optional in Porter: no steps
+		{"uninstall", 0, manifest.ErrUnknownAction},
 		{"nope", 0, manifest.ErrUnknownAction},
 	}
 	for _, tc := range tests {
