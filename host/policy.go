@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/mixbox/mixbox/host/internal/hostexec"
 	"github.com/mixbox/mixbox/host/internal/policy"
@@ -51,29 +54,51 @@ func execSteps(b *bundle) []policy.ExecStep {
 			if s.Mixin != policy.ExecMixin || s.Node == nil {
 				continue
 			}
-			var doc map[string]struct {
-				Command string            `yaml:"command"`
-				Dir     string            `yaml:"dir"`
-				Envs    map[string]string `yaml:"envs"`
-				Outputs []struct {
-					Path string `yaml:"path"`
-				} `yaml:"outputs"`
-			}
+			var doc map[string]execStepDoc
 			if err := s.Node.Decode(&doc); err != nil {
 				continue // the step fails its own way when it runs
 			}
-			st := doc[policy.ExecMixin]
-			es := policy.ExecStep{Command: st.Command, Dir: st.Dir}
-			es.EnvKeys = append(es.EnvKeys, sortedKeys(st.Envs)...)
-			for _, o := range st.Outputs {
-				if o.Path != "" {
-					es.PathOutputs = append(es.PathOutputs, o.Path)
-				}
-			}
-			out = append(out, es)
+			out = append(out, doc[policy.ExecMixin].grant())
 		}
 	}
 	return out
+}
+
+// execStepDoc is what the default policy reads of an exec step.
+type execStepDoc struct {
+	Command string            `yaml:"command"`
+	Dir     string            `yaml:"dir"`
+	Envs    map[string]string `yaml:"envs"`
+	Outputs []struct {
+		Path string `yaml:"path"`
+	} `yaml:"outputs"`
+}
+
+func (d execStepDoc) grant() policy.ExecStep {
+	es := policy.ExecStep{Command: d.Command, Dir: d.Dir, EnvKeys: sortedKeys(d.Envs)}
+	for _, o := range d.Outputs {
+		if o.Path != "" {
+			es.PathOutputs = append(es.PathOutputs, o.Path)
+		}
+	}
+	return es
+}
+
+// renderedExecStep reads the grant of a rendered exec step from the stdin
+// its mixin gets ({action: [{exec: {...}}]}).
+func renderedExecStep(stdin []byte) (policy.ExecStep, bool) {
+	var doc map[string][]map[string]execStepDoc
+	if err := yaml.Unmarshal(stdin, &doc); err != nil {
+		return policy.ExecStep{}, false
+	}
+	for _, steps := range doc {
+		for _, s := range steps {
+			if d, ok := s[policy.ExecMixin]; ok {
+				return d.grant(), true
+			}
+		}
+	}
+	return policy.ExecStep{}, false
 }
 
 // PrintPolicy writes the effective policy of the run, in the policy file
@@ -109,13 +134,12 @@ func (rt *Runtime) PrintPolicy(ctx context.Context, w io.Writer) error {
 
 // executor runs one wasm mixin's exec calls: for real under its policy, or
 // answered from the replay file (still under the policy), recorded when
-// asked.
-func (rt *Runtime) executor(mp policy.Mixin, env []string) hostexec.Executor {
-	var exe hostexec.Executor
-	if rt.cur.replayer != nil {
-		exe = hostexec.Checked(mp, rt.cur.replayer)
-	} else {
-		exe = hostexec.New(hostexec.Options{Policy: mp, Env: env, Root: rt.paths.root, Logger: rt.logger})
+// asked. Under the default policy the exec mixin's grants also take in what
+// its rendered steps name (a templated command), step by step.
+func (rt *Runtime) executor(name string, mp policy.Mixin, pol *policy.Policy, b *bundle, env []string) hostexec.Executor {
+	var exe hostexec.Executor = &policyExec{rt: rt, mp: mp, env: env}
+	if pol.Default && name == policy.ExecMixin {
+		exe = &renderedGrants{rt: rt, base: execSteps(b), env: env}
 	}
 	if rt.cur.recorder != nil {
 		exe = rt.cur.recorder.Wrap(exe)
@@ -123,11 +147,51 @@ func (rt *Runtime) executor(mp policy.Mixin, env []string) hostexec.Executor {
 	return exe
 }
 
+// policyExec runs calls under one mixin policy, for real or from the replay.
+type policyExec struct {
+	rt  *Runtime
+	mp  policy.Mixin
+	env []string
+}
+
+func (p *policyExec) Exec(ctx context.Context, c hostexec.Call) (wasmabi.ExecResult, error) {
+	if r := p.rt.cur.replayer; r != nil {
+		// A recording masks secrets in args: match them masked too.
+		if e, ok := r.Next(); ok && !e.Match(c.Request.Command, c.Request.Args) {
+			masked := make([]string, len(c.Request.Args))
+			for i, a := range c.Request.Args {
+				masked[i] = p.rt.maskString(a)
+			}
+			if e.Match(c.Request.Command, masked) {
+				c.Request.Args = masked
+			}
+		}
+		return hostexec.Checked(p.mp, r).Exec(ctx, c)
+	}
+	return hostexec.New(hostexec.Options{Policy: p.mp, Env: p.env, Root: p.rt.paths.root, Logger: p.rt.logger}).Exec(ctx, c)
+}
+
+// renderedGrants is the exec mixin's executor under the default policy: the
+// grants of the manifest's exec steps plus those of the steps rendered so
+// far in this run.
+type renderedGrants struct {
+	rt   *Runtime
+	base []policy.ExecStep
+	env  []string
+}
+
+func (r *renderedGrants) Exec(ctx context.Context, c hostexec.Call) (wasmabi.ExecResult, error) {
+	pol := policy.Default(append(slices.Clone(r.base), r.rt.cur.rendered...))
+	pe := &policyExec{rt: r.rt, mp: pol.For(policy.ExecMixin), env: r.env}
+	return pe.Exec(ctx, c)
+}
+
 // runState is what one Run keeps besides its log: the exec recorder or
 // replayer of --record-exec / --replay-exec.
 type runState struct {
 	recorder *hostexec.Recorder
 	replayer *hostexec.Replayer
+	rendered []policy.ExecStep // grants of the exec steps rendered so far
 }
 
 // startRun prepares the recorder or the replayer of a run.
@@ -167,4 +231,18 @@ func (rt *Runtime) replayErr() error {
 		return nil
 	}
 	return rt.cur.replayer.Err()
+}
+
+// replayUnused returns an error when the replay file has calls the run
+// did not make.
+func (rt *Runtime) replayUnused() error {
+	if rt.cur.replayer == nil {
+		return nil
+	}
+	unused := rt.cur.replayer.Unused()
+	if len(unused) == 0 {
+		return nil
+	}
+	return withHint(fmt.Errorf("%w: the run made fewer exec calls than --replay-exec %s holds: %d left, the first %s",
+		ErrStep, rt.opts.ReplayExec, len(unused), unused[0]), "record the run again with --record-exec, or remove the calls it no longer makes")
 }

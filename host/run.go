@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mixbox/mixbox/host/internal/mask"
+	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/state"
 	"github.com/mixbox/mixbox/host/internal/step"
 )
@@ -82,11 +83,19 @@ func (rt *Runtime) runSteps(ctx context.Context, b *bundle, plan *plan, env []st
 		if err != nil {
 			return err
 		}
+		if ps.step.mixin == policy.ExecMixin {
+			if g, ok := renderedExecStep(in.Stdin); ok {
+				rt.cur.rendered = append(rt.cur.rendered, g)
+			}
+		}
 		log.description(i+1, n, in.Description)
 		in.Index = i + 1
 		sio := step.IO{Stdout: log.stdout, Stderr: log.stderr, Mask: func(v string) { set.Add(v) }, Debug: rt.opts.Debug}
 		began := time.Now()
 		res, stepErr := ps.runner.Run(ctx, in, sio)
+		if rerr := rt.replayErr(); rerr != nil && stepErr == nil {
+			stepErr = fmt.Errorf("the exec calls differ from --replay-exec %s: %w", rt.opts.ReplayExec, rerr)
+		}
 		log.flush()
 		rep.Ran++
 		for k, v := range res.Outputs {
@@ -97,7 +106,7 @@ func (rt *Runtime) runSteps(ctx context.Context, b *bundle, plan *plan, env []st
 		log.stepEnd(i+1, n, ps.runner.Name(), ps.runner.Form().String(), time.Since(began), stepErr)
 		if stepErr != nil {
 			var err error = &stepError{text: fmt.Sprintf("%s step %d failed (%s, %s)", rt.opts.Action, i+1, ps.runner.Name(), ps.runner.Form()), err: stepErr}
-			if rerr := rt.replayErr(); rerr != nil {
+			if rerr := rt.replayErr(); rerr != nil && !errors.Is(stepErr, rerr) {
 				err = fmt.Errorf("%w\nthe exec calls differ from --replay-exec %s:\n%w", err, rt.opts.ReplayExec, rerr)
 			}
 			if len(res.Denials) > 0 {
@@ -109,7 +118,7 @@ func (rt *Runtime) runSteps(ctx context.Context, b *bundle, plan *plan, env []st
 			return applyErr
 		}
 	}
-	return nil
+	return rt.replayUnused()
 }
 
 // initialize prepares the bundle directory before the steps, as Porter's

@@ -175,15 +175,19 @@ func (w *wasmHost) runner(ctx context.Context, name, where string, bin []byte, f
 	mp := w.rt.mixinPolicy(name, lm.mod, pol)
 	var mounts []wasm.Mount
 	for _, m := range mp.Mounts {
-		mounts = append(mounts, wasm.Mount{Host: w.rt.paths.real(m), Guest: m})
+		host := m // an operator's mounts are host paths, "same path inside as outside"
+		if pol.Default {
+			host = w.rt.paths.real(m) // the bundle's own paths, under --cnab-root
+		}
+		mounts = append(mounts, wasm.Mount{Host: host, Guest: m})
 	}
 	return wasm.NewRunner(lm.eng, lm.mod, wasm.RunnerOptions{
 		Form:      form,
 		Policy:    mp,
-		Executor:  w.rt.executor(mp, env),
+		Executor:  w.rt.executor(name, mp, pol, b, env),
 		BundleDir: w.rt.paths.bundleDir(),
 		Mounts:    mounts,
-		Env:       envMap(env),
+		Env:       envMap(w.rt.opts.Env), // abi-v1 §2: copied from mixbox's environment when set
 		Logger:    w.rt.logger,
 	}), nil
 }

@@ -64,7 +64,18 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 		}
 	}()
 
-	err := newApp(env, stdout, stderr).RunContext(ctx, interspersed(args))
+	app, notFound := newApp(env, stdout, stderr), false
+	app.CommandNotFound = func(c *cli.Context, name string) {
+		notFound = true
+		_, _ = fmt.Fprintf(stderr, "error: unknown command %q\nhint: run 'mixbox help' for the list of commands\n", name)
+	}
+	for _, cmd := range app.Commands {
+		setNotFound(cmd, app.CommandNotFound)
+	}
+	err := app.RunContext(ctx, interspersed(args))
+	if notFound && err == nil {
+		return exitUsage
+	}
 	code := exitCode(err)
 	var ec exitError
 	if err != nil && !errors.Is(err, errReported) && !errors.As(err, &ec) {
@@ -137,9 +148,6 @@ func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
-		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(stderr, "error: unknown command %q\nhint: run 'mixbox help' for the list of commands\n", name)
-		},
 		Commands: []*cli.Command{
 			runCommand(env, stdout, stderr),
 			mixinCommand(env, stdout, stderr),
@@ -151,6 +159,23 @@ func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 }
 
 func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+
+// setNotFound makes every command with subcommands report an unknown one.
+func setNotFound(cmd *cli.Command, fn cli.CommandNotFoundFunc) {
+	if len(cmd.Subcommands) == 0 {
+		return
+	}
+	cmd.Action = func(c *cli.Context) error {
+		if c.NArg() > 0 {
+			fn(c, c.Args().First())
+			return nil
+		}
+		return cli.ShowSubcommandHelp(c)
+	}
+	for _, sub := range cmd.Subcommands {
+		setNotFound(sub, fn)
+	}
+}
 
 func runCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
@@ -296,9 +321,13 @@ func precompileCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			if dir == "" {
 				dir, _ = lookupEnv(env, "MIXBOX_CACHE_DIR")
 			}
+			root := c.String("cnab-root")
+			if root == "" {
+				root, _ = lookupEnv(env, "MIXBOX_CNAB_ROOT")
+			}
 			return host.Precompile(c.Context, host.PrecompileOptions{
 				CacheDir: dir,
-				Root:     c.String("cnab-root"),
+				Root:     root,
 				Env:      env,
 				Modules:  c.Args().Slice(),
 				BuiltIns: builtins(),

@@ -105,12 +105,15 @@ func mixinPackCommand(stdout io.Writer) *cli.Command {
 		ArgsUsage:    "MIXIN.wasm --meta mixin.yaml [-o OUT.wasm]",
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "meta", Required: true, Usage: "the metadata `FILE` (YAML or JSON)"},
+			&cli.StringFlag{Name: "meta", Usage: "the metadata `FILE` (YAML or JSON), required"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `OUT.wasm` (default: in place)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usagef("mixin pack takes one MIXIN.wasm")
+			}
+			if c.String("meta") == "" {
+				return usagef("mixin pack needs --meta mixin.yaml")
 			}
 			in := c.Args().First()
 			bin, err := os.ReadFile(in)

@@ -137,3 +137,54 @@ func TestRun_recordReplay(t *testing.T) {
 	require.Contains(t, stderr, "exec call 1: want ./greet.sh [other]")
 	require.True(t, strings.Contains(stderr, "got ./greet.sh [*******]"), stderr)
 }
+
+// TestRun_templatedCommand: under the default policy the built-in exec
+// mixin may run a command that a template names, as Porter runs it.
+func TestRun_templatedCommand(t *testing.T) {
+	t.Parallel()
+	manifest := "schemaVersion: 1.0.1\nname: t\nversion: 0.1.0\nregistry: x\nmixins: [exec]\n" +
+		"parameters:\n  - {name: cmd, type: string, default: echo}\n  - {name: script, type: string, default: run.sh}\n" +
+		"install:\n  - exec: {command: \"${ bundle.parameters.cmd }\", arguments: [hello]}\n" +
+		"  - exec: {command: \"./${ bundle.parameters.script }\", arguments: [a]}\n" +
+		"uninstall:\n  - exec: {command: \"true\"}\n"
+	root := newRoot(t, manifest, map[string]string{"cnab/app/run.sh": "#!/bin/sh\necho \"script $1\"\n"})
+	code, stdout, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--action", "install")
+	require.Equal(t, 0, code, stdout+stderr)
+	require.Contains(t, stdout, "hello\n")
+	require.Contains(t, stdout, "script a\n")
+}
+
+// TestRun_replayFailures: a replayed call that differs fails the step even
+// when the mixin goes on and succeeds, and calls the run did not make fail
+// the run; a recording with a masked argument replays.
+func TestRun_replayFailures(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=/usr/bin:/bin", "TOKEN=tok3n-value", "MIXBOX_CACHE_DIR=" + cacheDir}
+	dir := t.TempDir()
+
+	// The exec mixin ignores the error, so only the replay check fails it.
+	ignoring := strings.Replace(execStepsManifest, "      envs:", "      ignoreError: {all: true}\n      envs:", 1)
+	root := newRoot(t, ignoring, map[string]string{"cnab/app/greet.sh": greetScript})
+	replay := filepath.Join(dir, "other.yaml")
+	require.NoError(t, os.WriteFile(replay, []byte("exec:\n  - command: ./greet.sh\n    args: [other]\n"), 0o644))
+	code, stdout, stderr := runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--replay-exec", replay)
+	require.Equal(t, 1, code, stdout+stderr)
+	require.Contains(t, stderr, "exec call 1: want ./greet.sh [other]")
+
+	// A recording replays although it holds the secret masked.
+	rec := filepath.Join(dir, "rec.yaml")
+	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--record-exec", rec)
+	require.Equal(t, 0, code, stdout+stderr)
+	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--replay-exec", rec)
+	require.Equal(t, 0, code, stdout+stderr)
+
+	// A call the run does not make fails it.
+	data, err := os.ReadFile(rec)
+	require.NoError(t, err)
+	extra := filepath.Join(dir, "extra.yaml")
+	require.NoError(t, os.WriteFile(extra, append(data, []byte("  - command: helm\n    args: [status]\n")...), 0o644))
+	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--replay-exec", extra)
+	require.Equal(t, 1, code, stdout+stderr)
+	require.Contains(t, stderr, "fewer exec calls")
+	require.NotContains(t, stdout+stderr, "tok3n-value")
+}

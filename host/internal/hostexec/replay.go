@@ -57,6 +57,16 @@ func (r *Replayer) Exec(_ context.Context, c Call) (wasmabi.ExecResult, error) {
 	return res, nil
 }
 
+// Next returns the entry the next call will be matched against.
+func (r *Replayer) Next() (Entry, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.next >= len(r.entries) {
+		return Entry{}, false
+	}
+	return r.entries[r.next], true
+}
+
 // Err returns the mismatches so far, joined, or nil.
 func (r *Replayer) Err() error {
 	r.mu.Lock()

@@ -11,11 +11,12 @@ import (
 const (
 	magic = "\x00asm"
 
-	secCustom = 0
-	secType   = 1
-	secImport = 2
-	secMemory = 5
-	secExport = 7
+	secCustom   = 0
+	secType     = 1
+	secImport   = 2
+	secFunction = 3
+	secMemory   = 5
+	secExport   = 7
 
 	kindFunc   = 0
 	kindTable  = 1
@@ -50,8 +51,10 @@ type funcType struct {
 type parsed struct {
 	sections []section
 	types    []funcType
+	funcs    []uint32 // type index of each function, imported ones first
 	imports  []Import
 	exports  []Export
+	exportAt []uint32 // index (in its kind's index space) of each export
 	hasMem   bool
 	memMin   uint64
 	memMax   uint64 // valid when hasMax
@@ -232,7 +235,7 @@ func sectionErr(err error, id byte, off int) error {
 }
 
 // parseModule reads the sections the checks need: types, imports, memory,
-// exports and custom sections.
+// functions, exports and custom sections.
 func parseModule(b []byte) (*parsed, error) {
 	secs, err := splitSections(b)
 	if err != nil {
@@ -246,6 +249,8 @@ func parseModule(b []byte) (*parsed, error) {
 			err = p.readTypes(r)
 		case secImport:
 			err = p.readImports(r)
+		case secFunction:
+			err = p.readFunctions(r)
 		case secMemory:
 			err = p.readMemories(r)
 		case secExport:
@@ -327,6 +332,7 @@ func (p *parsed) readImports(r *reader) error {
 			}
 			imp.Params = typeNames(p.types[idx].params)
 			imp.Results = typeNames(p.types[idx].results)
+			p.funcs = append(p.funcs, idx)
 		case kindTable:
 			if _, err := r.valType(); err != nil {
 				return err
@@ -356,6 +362,24 @@ func (p *parsed) readImports(r *reader) error {
 			return errBad
 		}
 		p.imports = append(p.imports, imp)
+	}
+	return nil
+}
+
+func (p *parsed) readFunctions(r *reader) error {
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	for range n {
+		idx, err := r.u32()
+		if err != nil {
+			return err
+		}
+		if int(idx) >= len(p.types) {
+			return errBad
+		}
+		p.funcs = append(p.funcs, idx)
 	}
 	return nil
 }
@@ -394,12 +418,35 @@ func (p *parsed) readExports(r *reader) error {
 		if kind > kindTag {
 			return errBad
 		}
-		if _, err := r.u32(); err != nil {
+		idx, err := r.u32()
+		if err != nil {
 			return err
 		}
+		if kind == kindFunc && int(idx) >= len(p.funcs) {
+			return errBad
+		}
 		p.exports = append(p.exports, Export{Name: name, Kind: kindName(kind)})
+		p.exportAt = append(p.exportAt, idx)
 	}
 	return nil
+}
+
+// export returns the export called name and its index in its kind's index
+// space.
+func (p *parsed) export(name string) (Export, uint32, bool) {
+	for i, e := range p.exports {
+		if e.Name == name {
+			return e, p.exportAt[i], true
+		}
+	}
+	return Export{}, 0, false
+}
+
+// funcSig returns the parameter and result types of function idx, which
+// readExports checked exists.
+func (p *parsed) funcSig(idx uint32) (params, results []string) {
+	ft := p.types[p.funcs[idx]]
+	return typeNames(ft.params), typeNames(ft.results)
 }
 
 func kindName(k byte) string {

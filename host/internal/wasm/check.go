@@ -143,13 +143,20 @@ func checkModule(name, version string, bin []byte, sigs hostSigs) (*parsed, Info
 	}
 	info.Metadata = meta
 
-	for _, want := range []string{"_start", "memory"} {
-		kind := "func"
-		if want == "memory" {
-			kind = "memory"
-		}
-		if !slices.Contains(p.exports, Export{Name: want, Kind: kind}) {
-			add(ErrMissingExport, fmt.Sprintf("it does not export %s %q; expected a WASI preview 1 command module that exports _start and memory", kind, want))
+	for _, want := range []Export{{Name: "_start", Kind: "func"}, {Name: "memory", Kind: "memory"}} {
+		got, idx, ok := p.export(want.Name)
+		switch {
+		case !ok:
+			add(ErrMissingExport, fmt.Sprintf("it does not export %s %q; expected a WASI preview 1 command module that exports _start and memory", want.Kind, want.Name))
+		case got.Kind != want.Kind && want.Name == "_start":
+			add(ErrMissingExport, fmt.Sprintf("it exports _start as a %s; _start must be a function with no parameters and no results", got.Kind))
+		case got.Kind != want.Kind:
+			add(ErrMissingExport, fmt.Sprintf("it exports memory as a %s; memory must be the module's linear memory", got.Kind))
+		case want.Name == "_start":
+			if params, results := p.funcSig(idx); len(params) > 0 || len(results) > 0 {
+				add(ErrStartSignature, fmt.Sprintf("it exports _start with signature %s; _start must be a function with no parameters and no results",
+					sigString(params, results)))
+			}
 		}
 	}
 

@@ -20,8 +20,13 @@ var (
 	ErrTruncated = errors.New("truncated module")
 	// ErrMalformed is a module whose bytes do not decode or validate.
 	ErrMalformed = errors.New("malformed module")
-	// ErrMissingExport is a module that does not export _start or memory.
+	// ErrMissingExport is a module that does not export a function _start
+	// and a memory named memory: either name is missing or names something
+	// of another kind.
 	ErrMissingExport = errors.New("missing export")
+	// ErrStartSignature is a module whose _start is a function with
+	// parameters or results; it must be () -> ().
+	ErrStartSignature = errors.New("_start signature mismatch")
 	// ErrImportModule is an import from a module other than
 	// wasi_snapshot_preview1 and mixbox_v1, or an import that is not a
 	// function.
