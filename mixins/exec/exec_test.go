@@ -356,7 +356,7 @@ func TestExecute(t *testing.T) {
 			name:    "missing path output",
 			input:   "install:\n  - exec:\n      command: cat\n      outputs:\n        - {name: f, path: missing.txt}\n",
 			replies: map[string]reply{"cat": ok("")},
-			wantErr: `error evaluating filepath "missing.txt" for output "f": open missing.txt: file does not exist`,
+			wantErr: `error evaluating filepath "missing.txt" for output "f": open missing.txt: no such file or directory`,
 		},
 		{
 			name:    "empty stdout gives an empty jsonPath output",

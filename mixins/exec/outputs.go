@@ -2,7 +2,9 @@ package exec
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"regexp"
 	"strings"
 
@@ -105,11 +107,26 @@ func (r runner) fileOutputs(outputs []Output) error {
 		}
 		b, err := r.h.ReadFile(o.FilePath)
 		if err != nil {
-			return fmt.Errorf("error evaluating filepath %q for output %q: %w", o.FilePath, o.Name, err)
+			return fmt.Errorf("error evaluating filepath %q for output %q: %w", o.FilePath, o.Name, portableError(err))
 		}
 		if err := r.h.SetOutput(o.Name, b); err != nil {
 			return fmt.Errorf("error writing mixin output for %q: %w", o.Name, err)
 		}
 	}
 	return nil
+}
+
+// portableError words a file error as Linux does, so the wasm build (whose
+// WASI errors read "No such file or directory") prints Porter's text.
+func portableError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return &fs.PathError{Op: pe.Op, Path: pe.Path, Err: errors.New("no such file or directory")}
+		case errors.Is(err, fs.ErrPermission):
+			return &fs.PathError{Op: pe.Op, Path: pe.Path, Err: errors.New("permission denied")}
+		}
+	}
+	return err
 }
