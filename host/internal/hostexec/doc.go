@@ -22,7 +22,10 @@
 //
 // The policy is checked on the resolved request before anything is looked
 // up (abi-v1.md §8.2, §8.6): a refused call never reaches the host's PATH
-// or file system. A bare name is looked up only on the PATH of Options.Env,
+// or file system. The allowed request's command path and dir are then
+// followed through the host's symlinks: one shipped in the bundle that
+// leads out of it (for the dir: out of it and of the policy's dirs) is
+// E_DENIED too, before any look-up. A bare name is looked up only on the PATH of Options.Env,
 // skipping relative directories. Commands never run through a shell. A
 // command gets PATH and HOME, the variables the policy passes through, and
 // the request's env; nothing else unless the policy says inheritEnv.
@@ -35,5 +38,7 @@
 // command's exit by signal N is reported as exit code 128+N. When the
 // command's descendants keep its stdout or stderr open after it exits, Exec
 // waits for them up to the timeout, then stops the process group. Symbolic
-// links inside the bundle directory are followed as the kernel does.
+// links that stay inside the bundle directory are followed as the kernel
+// does. The symlink check and the start are not atomic: the bundle is
+// assumed not to change during a run (the guest's mount is read-only).
 package hostexec

@@ -80,13 +80,17 @@ func New(opts Options) *Local {
 }
 
 // Exec checks and runs one call. The order of its refusals follows
-// abi-v1.md §8.2: a request the policy refuses is E_DENIED before any
-// look-up; a granted command that is absent is E_NOTFOUND; one that is found
+// abi-v1.md §8.2: a request the policy refuses, or whose command or dir
+// leaves the bundle through a symlink, is E_DENIED before any look-up; a granted command that is absent is E_NOTFOUND; one that is found
 // but cannot start gives exit code -1 with the reason in stderr.
 func (l *Local) Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error) {
 	pol := l.opts.Policy
 	r := policy.Resolve(c.Request)
 	if err := pol.Check(c.Mixin, r); err != nil {
+		l.opts.Logger.DebugContext(ctx, "exec denied", "mixin", c.Mixin, "step", c.Step, "command", r.Command, "error", err)
+		return wasmabi.ExecResult{}, err
+	}
+	if err := l.confine(c.Mixin, r); err != nil {
 		l.opts.Logger.DebugContext(ctx, "exec denied", "mixin", c.Mixin, "step", c.Step, "command", r.Command, "error", err)
 		return wasmabi.ExecResult{}, err
 	}
@@ -122,6 +126,46 @@ func (l *Local) Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error) {
 	})
 	res.Path = looked
 	return res, nil
+}
+
+// confine checks r, which the policy allowed, against the host's
+// symlinks: a command path must still resolve inside the bundle directory
+// and the dir inside it or one of the policy's dirs (abi-v1.md §8.6), once
+// every symlink is followed. A path that does not resolve is left to the
+// look-up (E_NOTFOUND) or the start (exit code -1).
+func (l *Local) confine(mixin string, r policy.Request) error {
+	bundle := realPath(l.hostPath(policy.BundleDir))
+	if strings.Contains(r.Command, "/") {
+		if resolved, err := filepath.EvalSymlinks(l.hostPath(r.Path)); err == nil && !inside(resolved, bundle) {
+			return &policy.DeniedError{Mixin: mixin, Command: r.Command,
+				Rule: fmt.Sprintf("the command resolves outside %s through a symlink (%s is %s)", policy.BundleDir, r.Path, resolved)}
+		}
+	}
+	resolved, err := filepath.EvalSymlinks(l.hostPath(r.Dir))
+	if err != nil || inside(resolved, bundle) {
+		return nil
+	}
+	for _, d := range l.opts.Policy.Dirs {
+		if filepath.IsAbs(d) && inside(resolved, realPath(l.hostPath(filepath.Clean(d)))) {
+			return nil
+		}
+	}
+	return &policy.DeniedError{Mixin: mixin, Command: r.Command,
+		Rule: fmt.Sprintf("dir %s resolves outside %s and the dirs of the policy through a symlink (it is %s)", r.Dir, policy.BundleDir, resolved)}
+}
+
+// realPath is p with its symlinks followed, or p cleaned when it does not
+// resolve.
+func realPath(p string) string {
+	if resolved, err := filepath.EvalSymlinks(p); err == nil {
+		return resolved
+	}
+	return filepath.Clean(p)
+}
+
+// inside reports whether the cleaned absolute path p is dir or under it.
+func inside(p, dir string) bool {
+	return p == dir || dir == string(filepath.Separator) || strings.HasPrefix(p, dir+string(filepath.Separator))
 }
 
 // hostPath maps a cleaned guest path to the host.

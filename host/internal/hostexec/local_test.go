@@ -198,6 +198,87 @@ func TestLocal_Exec_rootMapping(t *testing.T) {
 	}
 }
 
+// TestLocal_Exec_symlinks pins abi-v1.md §8.6 against the host's symlinks:
+// a command or dir that the policy allows as written but that a symlink in
+// the bundle leads out of it is denied; links that stay inside work.
+func TestLocal_Exec_symlinks(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		req        wasmabi.ExecRequest
+		linkedRoot bool // Options.Root is itself a symlink to the root
+		wantErr    error
+		wantRule   string
+		wantStdout string // the end of stdout
+	}{
+		{name: "a command linked to a host binary", req: wasmabi.ExecRequest{Command: "./elink", Args: []string{"-c", "echo escaped"}},
+			wantErr: wasmabi.EDenied, wantRule: "the command resolves outside /cnab/app through a symlink (/cnab/app/elink is /"},
+		{name: "a command linked out by a relative link", req: wasmabi.ExecRequest{Command: "/cnab/app/rel.sh"},
+			wantErr: wasmabi.EDenied, wantRule: "the command resolves outside /cnab/app through a symlink"},
+		{name: "a command under a linked dir", req: wasmabi.ExecRequest{Command: "./dlink/hostname"},
+			wantErr: wasmabi.EDenied, wantRule: "the command resolves outside /cnab/app through a symlink"},
+		{name: "a dir linked to /etc", req: wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "pwd -P"}, Dir: "/cnab/app/dlink"},
+			wantErr: wasmabi.EDenied, wantRule: "dir /cnab/app/dlink resolves outside /cnab/app and the dirs of the policy through a symlink (it is /"},
+		{name: "a relative dir linked out", req: wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "pwd -P"}, Dir: "dlink"},
+			wantErr: wasmabi.EDenied, wantRule: "through a symlink"},
+		{name: "a policy dir with a link out of it", req: wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "pwd -P"}, Dir: "WORK/out"},
+			wantErr: wasmabi.EDenied, wantRule: "through a symlink (it is /"},
+		{name: "a command linked inside the bundle", req: wasmabi.ExecRequest{Command: "./inlink", Args: []string{"x"}}, wantStdout: "helper x\n"},
+		{name: "a command through a dir link inside the bundle", req: wasmabi.ExecRequest{Command: "./sublink/helpers.sh", Args: []string{"y"}}, wantStdout: "helper y\n"},
+		{name: "a link out and back in", req: wasmabi.ExecRequest{Command: "./up/app/helpers.sh", Args: []string{"z"}}, wantStdout: "helper z\n"},
+		{name: "a dir linked inside the bundle", req: wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "pwd -P"}, Dir: "/cnab/app/sublink"}, wantStdout: "/cnab/app/sub\n"},
+		{name: "a dir linked to a policy dir", req: wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "pwd -P"}, Dir: "/cnab/app/worklink"}, wantStdout: "/work\n"},
+		{name: "a bundle reached through a linked root", req: wasmabi.ExecRequest{Command: "./inlink", Args: []string{"r"}, Dir: "/cnab/app/sublink/.."},
+			linkedRoot: true, wantStdout: "helper r\n"},
+		{name: "a linked root still refuses a link out", req: wasmabi.ExecRequest{Command: "./elink"},
+			linkedRoot: true, wantErr: wasmabi.EDenied, wantRule: "through a symlink"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			app := filepath.Join(root, "cnab", "app")
+			work := filepath.Join(root, "work")
+			require.NoError(t, os.MkdirAll(filepath.Join(app, "sub"), 0o755))
+			require.NoError(t, os.MkdirAll(work, 0o755))
+			script := []byte("#!/bin/sh\necho helper \"$1\"\n")
+			require.NoError(t, os.WriteFile(filepath.Join(app, "helpers.sh"), script, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(app, "sub", "helpers.sh"), script, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(root, "outside.sh"), script, 0o755))
+			for link, target := range map[string]string{
+				"elink": "/bin/sh", "dlink": "/etc", "rel.sh": "../../outside.sh", "inlink": "helpers.sh",
+				"sublink": "sub", "up": "..", "worklink": work,
+			} {
+				require.NoError(t, os.Symlink(target, filepath.Join(app, link)))
+			}
+			require.NoError(t, os.Symlink("/etc", filepath.Join(work, "out")))
+			opts := Options{
+				Policy:   policy.Mixin{Exec: []policy.ExecGrant{{Command: "*"}}, Dirs: []string{work}},
+				Env:      testEnv(),
+				Root:     root,
+				LookPath: exec.LookPath,
+			}
+			if tc.linkedRoot {
+				opts.Root = filepath.Join(t.TempDir(), "root")
+				require.NoError(t, os.Symlink(root, opts.Root))
+			}
+			tc.req.Dir = strings.Replace(tc.req.Dir, "WORK", work, 1)
+			tc.req.Stream = noStream()
+			got, err := New(opts).Exec(testCtx, Call{Mixin: "m", Request: tc.req})
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				var denied *policy.DeniedError
+				require.ErrorAs(t, err, &denied)
+				require.Contains(t, denied.Rule, tc.wantRule)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, 0, got.ExitCode, got.Stderr)
+			require.True(t, strings.HasSuffix(got.Stdout, tc.wantStdout), "stdout %q does not end with %q", got.Stdout, tc.wantStdout)
+		})
+	}
+}
+
 func TestLocal_Exec_env(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -51,6 +51,21 @@ func TestEngine_Load(t *testing.T) {
 			wantErrs: []error{ErrMalformed}, wantMsg: []string{"is malformed"}},
 		{name: "no exports", bin: []byte("\x00asm\x01\x00\x00\x00"), wantErrs: []error{ErrMissingExport},
 			wantMsg: []string{`export func "_start"`, `export memory "memory"`}},
+		{name: "_start with a parameter", bin: guest(t, "startparam"), wantErrs: []error{ErrStartSignature},
+			wantMsg: []string{"it exports _start with signature (i32) -> (); _start must be a function with no parameters and no results"}},
+		{name: "_start with a result", bin: guest(t, "startresult"), wantErrs: []error{ErrStartSignature},
+			wantMsg: []string{"it exports _start with signature () -> (i32); _start must be a function with no parameters and no results"}},
+		{name: "_start is an imported function with a parameter", bin: guest(t, "startimport"), wantErrs: []error{ErrStartSignature},
+			wantMsg: []string{"it exports _start with signature (i32) -> ();"}},
+		{name: "_start not a function and memory not a memory", bin: guest(t, "exportkinds"), wantErrs: []error{ErrMissingExport},
+			wantMsg: []string{
+				"it exports _start as a global; _start must be a function with no parameters and no results",
+				"it exports memory as a func; memory must be the module's linear memory",
+			}},
+		{name: "export of a function that does not exist", bin: []byte("\x00asm\x01\x00\x00\x00" +
+			"\x01\x04\x01\x60\x00\x00" + "\x03\x02\x01\x00" + "\x05\x03\x01\x00\x01" +
+			"\x07\x13\x02\x06_start\x00\x05\x06memory\x02\x00" + "\x0a\x04\x01\x02\x00\x0b"),
+			wantErrs: []error{ErrMalformed}, wantMsg: []string{"is malformed"}},
 		{name: "bad imports, all listed", bin: guest(t, "badimports"),
 			wantErrs: []error{ErrImportModule, ErrUnknownFunction, ErrSignature, ErrMissingExport},
 			wantMsg: []string{
@@ -77,6 +92,7 @@ func TestEngine_Load(t *testing.T) {
 			for _, want := range tc.wantErrs {
 				require.ErrorIs(t, err, want)
 			}
+			require.Nil(t, m, "a refused module is never compiled")
 			for _, want := range tc.wantMsg {
 				assert.Contains(t, err.Error(), want)
 			}

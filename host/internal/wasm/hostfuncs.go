@@ -38,7 +38,7 @@ type instance struct {
 	executor hostexec.Executor
 	stdout   io.Writer // capped guest log writers
 	stderr   io.Writer
-	notices  io.Writer // host messages to the user, uncapped, masked
+	runLog   io.Writer // the run log (the step's stdout), uncapped, masked
 	mask     func(string)
 	debug    bool
 	logger   *slog.Logger
@@ -126,12 +126,13 @@ func (in *instance) exec(ctx context.Context, mem memory, reqPtr, reqLen uint32)
 	return wasmabi.Status(len(out))
 }
 
-// deny records a refused exec call and tells the user at warn level.
+// deny records a refused exec call and writes it to the run log at warn
+// level (shared/spec/policy.md), outside the guest's log cap.
 func (in *instance) deny(reason string) {
 	in.mu.Lock()
 	in.denials = append(in.denials, reason)
 	in.mu.Unlock()
-	_, _ = fmt.Fprintf(in.notices, "WARN %s: exec denied: %s\n", in.step, reason) // best effort: the user's console
+	_, _ = fmt.Fprintf(in.runLog, "WARN %s: exec denied: %s\n", in.step, reason) // best effort: the user's console
 }
 
 // responseRead implements mixbox_v1.response_read.

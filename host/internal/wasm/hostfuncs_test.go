@@ -23,7 +23,7 @@ func newInstance(t testing.TB, l policy.Limits) (*instance, *fakeMem, *stdio) {
 	b := &logBudget{left: l.LogBytes, limit: l.LogBytes, notice: sio.Stderr}
 	return &instance{
 		mixin: "probe", step: "install step 1", limits: l, executor: &fakeExecutor{},
-		stdout: cappedWriter{b, sio.Stdout}, stderr: cappedWriter{b, sio.Stderr}, notices: sio.Stderr,
+		stdout: cappedWriter{b, sio.Stdout}, stderr: cappedWriter{b, sio.Stderr}, runLog: sio.Stdout,
 		mask: sio.Mask, logger: slog.New(slog.DiscardHandler), outputs: map[string][]byte{},
 	}, &fakeMem{buf: make([]byte, 65536)}, s
 }
@@ -84,7 +84,8 @@ func TestInstance_Exec(t *testing.T) {
 				_, denials := in.result()
 				require.Len(t, denials, 1)
 				assert.Contains(t, denials[0], "not granted")
-				assert.Contains(t, s.err(), "WARN install step 1: exec denied")
+				assert.Contains(t, s.out(), "WARN install step 1: exec denied")
+				assert.NotContains(t, s.err(), "exec denied", "a denial goes to the run log, on stdout")
 			}
 		})
 	}
@@ -98,6 +99,42 @@ func TestInstance_ExecNilExecutorDenies(t *testing.T) {
 	require.Equal(t, wasmabi.EDenied, in.exec(testCtx, mem, mem.put(0, req), uint32(len(req))))
 	_, denials := in.result()
 	require.Len(t, denials, 1)
+}
+
+// TestInstance_Deny pins where a denied exec call is reported: the run log
+// (stdout) at warn level, never stderr, and outside the guest's log cap.
+func TestInstance_Deny(t *testing.T) {
+	t.Parallel()
+	rmDenied := wasmabi.EDenied.Error() + ": command rm is not granted to mixin probe (no exec rule names it)" // fakeExecutor's
+	tests := []struct {
+		name       string
+		req        string
+		noExecutor bool
+		logBytes   int64
+		guestLog   string // written by the guest before the call
+		wantStdout string
+	}{
+		{name: "refused by the policy", req: `{"command":"rm"}`,
+			wantStdout: "WARN install step 1: exec denied: " + rmDenied + "\n"},
+		{name: "no executor", req: `{"command":"helm"}`, noExecutor: true,
+			wantStdout: `WARN install step 1: exec denied: exec "helm" refused: the policy grants mixin probe no exec` + "\n"},
+		{name: "after the log cap is spent", req: `{"command":"rm"}`, logBytes: 4, guestLog: "0123456789",
+			wantStdout: "0123WARN install step 1: exec denied: " + rmDenied + "\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in, mem, s := newInstance(t, policy.Limits{LogBytes: tc.logBytes})
+			if tc.noExecutor {
+				in.executor = nil
+			}
+			_, _ = io.WriteString(in.stdout, tc.guestLog)
+			got := in.exec(testCtx, mem, mem.put(0, tc.req), uint32(len(tc.req)))
+			require.Equal(t, wasmabi.EDenied, got, "got %s", got.Name())
+			assert.Equal(t, tc.wantStdout, s.out())
+			assert.NotContains(t, s.err(), "exec denied")
+		})
+	}
 }
 
 func TestInstance_ResponseRead(t *testing.T) {

@@ -62,6 +62,21 @@ func sizeString(n int64) string {
 	return strconv.FormatInt(n, 10) + " bytes"
 }
 
+// capString names the memory cap of a step for abi-v1 §8.7: the policy's
+// memory as written, or the engine's limit when that is lower, and what it
+// comes to in whole 64 KiB pages when it is not a multiple of a page.
+func capString(policyMem, engineMem int64) string {
+	limit, source := policyMem, "policy memory"
+	if engineMem < policyMem {
+		limit, source = engineMem, "the engine's memory limit"
+	}
+	s := sizeString(limit) + " (" + source
+	if limit%pageSize != 0 {
+		s += ", rounded down to whole 64 KiB pages: " + sizeString(limit/pageSize*pageSize)
+	}
+	return s + ")"
+}
+
 // capAllocator gives each instance a linear memory that refuses to grow past
 // limit bytes: memory.grow then returns -1 in the guest (abi-v1 §8.7). It
 // is used when a runner's cap is below its engine's.

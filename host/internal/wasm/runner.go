@@ -105,8 +105,8 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 	capPages := uint64(min(limits.Memory, r.eng.MemoryLimit()) / pageSize)
 	if r.mod.compiled == nil || r.mod.minPages > capPages {
 		res.ExitCode = 1
-		return res, fmt.Errorf("%w: mixin %s needs %s of initial memory, over the memory cap of %s (policy memory); raise the cap or rebuild the mixin with a smaller initial memory",
-			ErrMemoryCap, r.mod.name, sizeString(int64(r.mod.minPages)*pageSize), sizeString(int64(capPages)*pageSize))
+		return res, fmt.Errorf("%w: mixin %s needs %s of initial memory, over the memory cap of %s; raise the cap or rebuild the mixin with a smaller initial memory",
+			ErrMemoryCap, r.mod.name, sizeString(int64(r.mod.minPages)*pageSize), capString(limits.Memory, r.eng.MemoryLimit()))
 	}
 
 	stdout, stderr := sio.Stdout, sio.Stderr
@@ -124,7 +124,7 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 		executor: r.opts.Executor,
 		stdout:   cappedWriter{b: budget, w: stdout},
 		stderr:   cappedWriter{b: budget, w: stderr},
-		notices:  stderr,
+		runLog:   stdout,
 		mask:     sio.Mask,
 		debug:    sio.Debug,
 		logger:   r.opts.Logger,
