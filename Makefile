@@ -48,7 +48,7 @@ fmt:
 	@if command -v goimports >/dev/null; then goimports -local $(MODULE) -w .; fi
 
 golden:
-	$(GO) test ./... -run 'Golden|Fixture|Render' -update
+	$(GO) test ./host/internal/tmpl -run 'TestRenderStep_fixtures' -update
 
 ## fuzz: one loop per Fuzz* target, FUZZTIME each.
 fuzz:
