@@ -181,6 +181,13 @@ func (l *runLog) done(ran, n int, d time.Duration, runErr error) {
 func (l *runLog) flush() {
 	_ = l.stdout.Flush() // best effort, as all log writes
 	_ = l.stderr.Flush()
+	if l.format == LogJSON {
+		for _, w := range []*mask.Writer{l.stdout, l.stderr} {
+			if lw, ok := w.Unwrap().(*lineWriter); ok {
+				lw.flushPartial()
+			}
+		}
+	}
 }
 
 func round(d time.Duration) time.Duration {
@@ -211,4 +218,12 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		w.partial = w.partial[i+1:]
 	}
 	return len(p), nil
+}
+
+// flushPartial emits a last line that did not end with a newline.
+func (w *lineWriter) flushPartial() {
+	if len(w.partial) > 0 {
+		w.log.emit(event{Event: "output", Stream: w.stream, Text: string(w.partial)})
+		w.partial = nil
+	}
 }

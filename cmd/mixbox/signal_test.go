@@ -117,6 +117,7 @@ func TestRun_logFormatJSON(t *testing.T) {
 	require.Contains(t, stdout, `"event":"run_start"`)
 	require.Contains(t, stdout, `"event":"step_end"`)
 	require.Contains(t, stdout, `"text":"pw=*******"`)
+	require.Contains(t, stdout, `"stream":"stderr","text":"also *******"`)
 	require.NotContains(t, stdout, "s3cr3t-pw")
 }
 
@@ -174,4 +175,14 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func TestRun_logFormatJSON_partialLine(t *testing.T) {
+	t.Parallel()
+	manifest := "schemaVersion: 1.0.1\nname: p\nversion: 0.1.0\nregistry: x\nmixins: [exec]\n" +
+		"install:\n  - exec: {command: printf, arguments: [no-newline]}\nuninstall:\n  - exec: {command: \"true\"}\n"
+	root := newRoot(t, manifest, nil)
+	code, stdout, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, `"event":"output","stream":"stdout","text":"no-newline"`)
 }

@@ -121,6 +121,9 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Unwrap returns the writer w writes to.
+func (w *Writer) Unwrap() io.Writer { return w.w }
+
 // Flush writes out, masked, whatever is held back.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
