@@ -187,6 +187,10 @@ type ExecResult struct {
 	StderrTruncated bool   `json:"stderr_truncated"`
 	TimedOut        bool   `json:"timed_out"`
 	DurationMS      int64  `json:"duration_ms"`
+	// Signal names the signal that killed the command as Go names it
+	// ("killed", "terminated"); exit_code is then 128+N. Empty when the
+	// command exited. An addition within v1.
+	Signal string `json:"signal,omitempty"`
 	// Path is where the host found a bare command name on its PATH (e.g.
 	// "/usr/bin/bash"), empty for a command given as a path. An addition
 	// within v1: guests that do not know it ignore it.

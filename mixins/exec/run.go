@@ -158,7 +158,7 @@ func (r runner) executeStep(ctx context.Context, s Instruction) (string, error) 
 		return "", fmt.Errorf("couldn't run command %s: %w", c.pretty(), errors.New(strings.TrimSpace(res.Stderr)))
 	}
 	if res.ExitCode != 0 || res.TimedOut {
-		exitErr := &ExitError{Code: res.ExitCode, TimedOut: res.TimedOut}
+		exitErr := &ExitError{Code: res.ExitCode, TimedOut: res.TimedOut, Signal: res.Signal}
 		if err := r.handleError(s.IgnoreError, exitErr, res.Stderr); err != nil {
 			return "", fmt.Errorf("error running command %s: %w", c.pretty(), err)
 		}
@@ -194,14 +194,29 @@ func (e *textError) Unwrap() error { return e.err }
 type ExitError struct {
 	Code     int
 	TimedOut bool
+	// Signal names the signal that killed the command, if one did.
+	Signal string
 }
 
-// Error returns "exit status N", or "signal: killed" for a timed-out command.
+// Error returns "exit status N", or "signal: NAME" for a command a signal
+// killed (a timed-out one included), as os/exec words it.
 func (e *ExitError) Error() string {
-	if e.TimedOut {
+	switch {
+	case e.Signal != "":
+		return "signal: " + e.Signal
+	case e.TimedOut:
 		return "signal: killed"
 	}
 	return fmt.Sprintf("exit status %d", e.Code)
+}
+
+// ExitCode is the code ignoreError.exitCodes compares: -1 for a command a
+// signal killed, as os/exec reports it.
+func (e *ExitError) ExitCode() int {
+	if e.Signal != "" {
+		return -1
+	}
+	return e.Code
 }
 
 // handleError returns nil when ignoreError lets the failure pass, else err.
@@ -217,7 +232,7 @@ func (r runner) handleError(h IgnoreError, err *ExitError, stderr string) error 
 		return nil
 	}
 	for _, code := range h.ExitCodes {
-		if err.Code == code {
+		if err.ExitCode() == code {
 			r.debugf("Ignoring mixin command error (exit code: %d) because it was included in the allowed ExitCodes list defined in the mixin step definition\n", code)
 			return nil
 		}

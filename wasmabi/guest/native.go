@@ -286,6 +286,7 @@ func (h *nativeHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi
 	case runErr == nil:
 	case errors.As(runErr, &exitErr):
 		res.ExitCode = exitCode(exitErr)
+		res.Signal = signalName(exitErr)
 	default:
 		// Found but could not start: exit_code -1 with the reason in stderr,
 		// naming the command as given (abi-v1.md §3).

@@ -96,7 +96,7 @@ func TestNative_Exec(t *testing.T) {
 		{
 			name: "timeout kills the process group",
 			req:  wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "sleep 5"}, TimeoutMS: 100, Stream: new(false)},
-			want: wasmabi.ExecResult{ExitCode: 128 + 15, TimedOut: true},
+			want: wasmabi.ExecResult{ExitCode: 128 + 15, TimedOut: true, Signal: "terminated"},
 		},
 	}
 	for _, tc := range tests {

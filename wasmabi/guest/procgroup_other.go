@@ -8,5 +8,8 @@ import "os/exec"
 // not available.
 func setProcessGroup(*exec.Cmd) {}
 
+// signalName is "": signals are not reported here.
+func signalName(*exec.ExitError) string { return "" }
+
 // exitCode is the exit status of the process.
 func exitCode(e *exec.ExitError) int { return e.ExitCode() }

@@ -16,6 +16,14 @@ func setProcessGroup(cmd *exec.Cmd) {
 	}
 }
 
+// signalName names the signal that killed the process, or "".
+func signalName(e *exec.ExitError) string {
+	if ws, ok := e.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal().String()
+	}
+	return ""
+}
+
 // exitCode is the exit status, or 128+signal for a killed process (the
 // shell's convention), so it is never negative.
 func exitCode(e *exec.ExitError) int {

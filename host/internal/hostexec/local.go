@@ -319,6 +319,7 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 
 	res := wasmabi.ExecResult{
 		ExitCode:        exitCode(cmd.ProcessState),
+		Signal:          signalName(cmd.ProcessState),
 		Stdout:          stdout.buf.String(),
 		Stderr:          stderr.buf.String(),
 		StdoutTruncated: stdout.truncated,
@@ -331,6 +332,17 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 
 func startFailure(start time.Time, err error) wasmabi.ExecResult {
 	return wasmabi.ExecResult{ExitCode: -1, Stderr: err.Error(), DurationMS: time.Since(start).Milliseconds()}
+}
+
+// signalName names the signal that killed the command, or "".
+func signalName(ps *os.ProcessState) string {
+	if ps == nil {
+		return ""
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal().String()
+	}
+	return ""
 }
 
 // exitCode is the command's exit status; 128+N for a signal N, as a shell

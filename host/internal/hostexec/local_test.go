@@ -101,7 +101,7 @@ func TestLocal_Exec(t *testing.T) {
 		{"stdin", wasmabi.ExecRequest{Command: "cat", Stdin: "line 1\nline 2\n"}, wasmabi.ExecResult{Stdout: "line 1\nline 2\n"}},
 		{"no stdin reads nothing", wasmabi.ExecRequest{Command: "cat"}, wasmabi.ExecResult{}},
 		{"args are never through a shell", wasmabi.ExecRequest{Command: "echo", Args: []string{"$HOME", "`x`", "a b"}}, wasmabi.ExecResult{Stdout: "$HOME `x` a b\n"}},
-		{"a signal is 128+N", wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "kill -9 $$"}}, wasmabi.ExecResult{ExitCode: 137}},
+		{"a signal is 128+N", wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "kill -9 $$"}}, wasmabi.ExecResult{ExitCode: 137, Signal: "killed"}},
 		{"the default dir is the bundle", wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "basename $(pwd)"}}, wasmabi.ExecResult{Stdout: "app\n"}},
 		{"a relative dir is under the bundle", wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "pwd | sed 's|.*/cnab/|/cnab/|'"}, Dir: "sub"}, wasmabi.ExecResult{Stdout: "/cnab/app/sub\n"}},
 	}
