@@ -5,7 +5,7 @@
 //	rt, err := host.New(host.Options{
 //		Root:     "./root", // /cnab/... is taken under ./root
 //		Action:   "install",
-//		BuiltIns: map[string][]byte{"exec": exec.Wasm},
+//		BuiltIns: map[string][]byte{"exec": builtin.Wasm}, // mixins/exec/builtin
 //		Stdout:   os.Stdout,
 //		Stderr:   os.Stderr,
 //	})
