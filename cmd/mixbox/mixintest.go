@@ -153,7 +153,7 @@ func mixinNewCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 				dir = name
 			}
 			src, _ := lookupEnv(env, "MIXBOX_SOURCE")
-			res, err := scaffold.New(scaffold.Options{Name: name, Dir: dir, MixboxDir: src})
+			res, err := scaffold.New(scaffold.Options{Name: name, Dir: dir, MixboxDir: src, Mixbox: selfPath()})
 			if err != nil {
 				if errors.Is(err, scaffold.ErrName) || errors.Is(err, scaffold.ErrExists) {
 					return usagef("mixin new: %w", err)
@@ -227,4 +227,14 @@ func parseArgs(in, valueFlags, boolFlags []string) (parsedArgs, error) {
 		}
 	}
 	return a, nil
+}
+
+// selfPath is this mixbox binary, for the scaffold's Makefile, or "" when
+// it is not one (a test binary).
+func selfPath() string {
+	exe, err := os.Executable()
+	if err != nil || filepath.Base(exe) != "mixbox" {
+		return ""
+	}
+	return exe
 }

@@ -42,6 +42,9 @@ type Options struct {
 	// MixboxDir is a mixbox checkout for the replace directive; empty
 	// searches for one.
 	MixboxDir string
+	// Mixbox is the mixbox command the Makefile runs; empty means "mixbox"
+	// from the PATH.
+	Mixbox string
 }
 
 // Result says what New wrote.
@@ -64,7 +67,10 @@ func New(o Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("scaffold mixin %s: %w", o.Name, err)
 	}
-	data := tmplData{Name: o.Name, Module: Module, GoVersion: "1.26"}
+	data := tmplData{Name: o.Name, Module: Module, GoVersion: "1.26", Mixbox: o.Mixbox}
+	if data.Mixbox == "" {
+		data.Mixbox = "mixbox"
+	}
 	src := o.MixboxDir
 	if src == "" {
 		src = findCheckout(abs)
@@ -120,6 +126,7 @@ type tmplData struct {
 	MixboxDir     string
 	MixboxVersion string
 	Requires      []string
+	Mixbox        string
 }
 
 type file struct {
