@@ -10,6 +10,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 mixbox=${MIXBOX:-$here/../../bin/mixbox}
 helmlike=${HELMLIKE:-$here/../helmlike/bin/helmlike-runtime.wasm}
+[ -x "$mixbox" ] || make -s -C "$here/../.." build
+[ -f "$helmlike" ] || make -s -C "$here/../helmlike" wasm
 if [ -z "${ROOT:-}" ]; then
   root=$(mktemp -d)
   trap 'rm -rf "$root"' EXIT
