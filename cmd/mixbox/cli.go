@@ -140,7 +140,6 @@ func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:            "mixbox",
 		Usage:           "run Porter bundle actions with sandboxed WebAssembly mixins",
-		HideHelpCommand: true,
 		HideVersion:     true,
 		Writer:          stdout,
 		ErrWriter:       stderr,

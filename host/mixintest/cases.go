@@ -67,12 +67,19 @@ type Suite struct {
 }
 
 // MixinPath returns the file's `mixin:` resolved against the directory of
-// the cases file, or "" when the file names no mixin.
+// the cases file, else (when no such file is there) against the working
+// directory, or "" when the file names no mixin.
 func (s *Suite) MixinPath() string {
 	if s.Mixin == "" || filepath.IsAbs(s.Mixin) || s.Path == "" {
 		return s.Mixin
 	}
-	return filepath.Join(filepath.Dir(s.Path), s.Mixin)
+	beside := filepath.Join(filepath.Dir(s.Path), s.Mixin)
+	if _, err := os.Stat(beside); err != nil {
+		if _, err := os.Stat(s.Mixin); err == nil {
+			return s.Mixin // relative to the working directory, as a command line would be
+		}
+	}
+	return beside
 }
 
 // Case is one test of a mixin: a step to run, the table that answers its
@@ -173,11 +180,13 @@ func ParseCases(file string, data []byte) (*Suite, error) {
 		return nil, p.errf(0, "empty file: want a mapping with a cases list")
 	}
 	root := doc.Content[0]
+	hasCases := false
 	if err := p.mapping(root, "the file", func(k string, v *yaml.Node) error {
 		switch k {
 		case "mixin":
 			return p.str(v, k, &s.Mixin)
 		case "cases":
+			hasCases = true
 			if v.Kind != yaml.SequenceNode {
 				return p.errf(v.Line, "cases: want a list, got %s", kindName(v))
 			}
@@ -193,6 +202,9 @@ func ParseCases(file string, data []byte) (*Suite, error) {
 		return p.unknown(k, v, "mixin, cases")
 	}); err != nil {
 		return nil, err
+	}
+	if !hasCases {
+		return nil, p.errf(root.Line, "no cases: key: want `cases:` with a list of cases")
 	}
 	seen := map[string]int{}
 	for _, c := range s.Cases {

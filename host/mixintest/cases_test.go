@@ -2,6 +2,8 @@ package mixintest_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -114,4 +116,21 @@ func stripNode(c mixintest.Case) mixintest.Case {
 		Name: c.Name, Action: c.Action, Input: c.Input, Env: c.Env, Files: c.Files, Exec: c.Exec,
 		Loose: c.Loose, Policy: c.Policy, Want: c.Want, Line: c.Line,
 	}
+}
+
+func TestParseCases_noCasesKey(t *testing.T) {
+	t.Parallel()
+	_, err := mixintest.ParseCases("nocases.yaml", []byte("mixin: x.wasm\n"))
+	require.ErrorIs(t, err, mixintest.ErrCases)
+	require.Contains(t, err.Error(), "nocases.yaml:1: no cases: key")
+}
+
+func TestSuite_MixinPath(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "beside.wasm"), nil, 0o644))
+	s := &mixintest.Suite{Path: filepath.Join(dir, "cases.yaml"), Mixin: "beside.wasm"}
+	require.Equal(t, filepath.Join(dir, "beside.wasm"), s.MixinPath(), "beside the cases file first")
+	s = &mixintest.Suite{Path: filepath.Join(dir, "cases.yaml"), Mixin: "cases_test.go"}
+	require.Equal(t, "cases_test.go", s.MixinPath(), "else from the working directory")
 }

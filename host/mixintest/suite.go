@@ -65,7 +65,7 @@ func (t *Tester) RunSuite(ctx context.Context, s *Suite, w io.Writer, opts Suite
 		}
 		fmt.Fprintf(w, "%s %s (%dms)\n", status, c.Name, res.Duration.Milliseconds())
 		for _, f := range res.Failures {
-			_, _ = fmt.Fprintln(w, indent(f, "    "))
+			_, _ = fmt.Fprintln(w, indent(maskValues(f, res.Masked), "    "))
 		}
 	}
 	fmt.Fprintf(w, "%d passed, %d failed\n", sum.Passed, sum.Failed)
@@ -277,3 +277,16 @@ func mapDel(n *yaml.Node, key string) {
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// maskValues replaces the values the mixin declared sensitive, longest
+// first, as the run's masking writer does.
+func maskValues(s string, values []string) string {
+	sorted := slices.Clone(values)
+	slices.SortFunc(sorted, func(a, b string) int { return len(b) - len(a) })
+	for _, v := range sorted {
+		if strings.TrimSpace(v) != "" {
+			s = strings.ReplaceAll(s, v, "*******")
+		}
+	}
+	return s
+}
