@@ -138,12 +138,12 @@ func lookupEnv(env []string, name string) (string, bool) {
 
 func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
-		Name:            "mixbox",
-		Usage:           "run Porter bundle actions with sandboxed WebAssembly mixins",
-		HideVersion:     true,
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		ExitErrHandler:  func(*cli.Context, error) {},
+		Name:           "mixbox",
+		Usage:          "run Porter bundle actions with sandboxed WebAssembly mixins",
+		HideVersion:    true,
+		Writer:         stdout,
+		ErrWriter:      stderr,
+		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
