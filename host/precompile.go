@@ -73,7 +73,7 @@ func Precompile(ctx context.Context, opts PrecompileOptions) error {
 		if err != nil {
 			return fmt.Errorf("%w: precompile %s: %w", ErrIncompatible, m.name, err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "mixbox-"+mod.Info().SHA256+".compiled"), nil, 0o644); err != nil {
+		if err := os.WriteFile(compiledMarker(dir, mod.Info().SHA256), nil, 0o644); err != nil {
 			return fmt.Errorf("precompile %s: %w", m.name, err)
 		}
 		fmt.Fprintf(opts.Stdout, "compiled %s (%d bytes) in %s into %s\n", m.name, len(m.bin), round(time.Since(start)), dir)

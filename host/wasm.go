@@ -2,6 +2,8 @@ package host
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -110,12 +112,11 @@ func (w *wasmHost) load(ctx context.Context, name, where string, bin []byte) (lo
 	}
 	interpreter := w.rt.opts.Interpreter
 	marker := ""
-	if !interpreter {
-		if info, err := wasm.Inspect(ctx, Version().Version, bin); err == nil && info.Accepted && w.rt.cacheDir() != "" {
-			marker = filepath.Join(w.rt.cacheDir(), "mixbox-"+info.SHA256+".compiled")
-			if _, err := os.Stat(marker); err != nil {
-				interpreter = true // cold: interpret now, compile in the background
-			}
+	if !interpreter && w.rt.cacheDir() != "" {
+		sum := sha256.Sum256(bin)
+		marker = compiledMarker(w.rt.cacheDir(), hex.EncodeToString(sum[:]))
+		if _, err := os.Stat(marker); err != nil {
+			interpreter = true // cold: interpret now, compile in the background
 		}
 	}
 	eng, err := w.engine(ctx, interpreter)
@@ -221,4 +222,10 @@ func defaultCacheDir(p paths, env []string) string {
 		return filepath.Join(h, ".cache", "mixbox")
 	}
 	return ""
+}
+
+// compiledMarker is the file that says the compiler has cached the module
+// whose hex sha256 is sum (written by fillCache and Precompile).
+func compiledMarker(dir, sum string) string {
+	return filepath.Join(dir, "mixbox-"+sum+".compiled")
 }
