@@ -29,27 +29,31 @@ func benchRoot(tb testing.TB) string {
 	require.NoError(tb, os.WriteFile(dst, data, 0o755))
 	// Compiled code in the cache, as `mixbox precompile` leaves it in an image.
 	require.NoError(tb, host.Precompile(testCtx, host.PrecompileOptions{
-		CacheDir: filepath.Join(root, "cache"), BuiltIns: map[string][]byte{"exec": builtin.Wasm},
+		CacheDir: filepath.Join(root, "cache"), BuiltIns: map[string][]byte{"exec": builtin.Wasm()},
 	}))
 	return root
 }
 
-func newBenchRuntime(tb testing.TB, root string, prefer host.Prefer, stdout io.Writer, interpreter ...bool) *host.Runtime {
+func newBenchRuntime(tb testing.TB, root string, interpreter bool) *host.Runtime {
 	tb.Helper()
-	rt, err := host.New(host.Options{
-		Interpreter: len(interpreter) > 0 && interpreter[0],
-		Root:        root,
-		Action:      "install",
-		Prefer:      prefer,
+	rt := host.New(host.Options{
+		Interpreter: interpreter,
 		CacheDir:    filepath.Join(root, "cache"),
-		Env:         []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + root},
-		BuiltIns:    map[string][]byte{"exec": builtin.Wasm},
-		Stdout:      stdout,
-		Stderr:      io.Discard,
+		BuiltIns:    map[string][]byte{"exec": builtin.Wasm()},
 	})
-	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = rt.Close(testCtx) })
 	return rt
+}
+
+func benchRun(root string, prefer host.Prefer, stdout io.Writer) host.RunOptions {
+	return host.RunOptions{
+		Root:   root,
+		Action: "install",
+		Prefer: prefer,
+		Env:    []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + root},
+		Stdout: stdout,
+		Stderr: io.Discard,
+	}
 }
 
 // TestBenchmarkRun is the correctness twin of BenchmarkRun: both forms of
@@ -59,7 +63,7 @@ func TestBenchmarkRun(t *testing.T) {
 	root := benchRoot(t)
 	for _, prefer := range []host.Prefer{host.PreferWasm, host.PreferNative} {
 		var out bytes.Buffer
-		rep, err := newBenchRuntime(t, root, prefer, &out).Run(testCtx)
+		rep, err := newBenchRuntime(t, root, false).Run(testCtx, benchRun(root, prefer, &out))
 		require.NoError(t, err, out.String())
 		require.Equal(t, 2, rep.Ran)
 		require.Equal(t, "Hello, mixbox", string(rep.Outputs["greeting"]))
@@ -82,12 +86,13 @@ func BenchmarkRun(b *testing.B) {
 		{"exec=native", host.PreferNative, false},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			rt := newBenchRuntime(b, root, bc.prefer, io.Discard, bc.interpreter)
-			_, err := rt.Run(testCtx) // compile outside the loop
+			rt := newBenchRuntime(b, root, bc.interpreter)
+			opts := benchRun(root, bc.prefer, io.Discard)
+			_, err := rt.Run(testCtx, opts) // compile outside the loop
 			require.NoError(b, err)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := rt.Run(testCtx); err != nil {
+				if _, err := rt.Run(testCtx, opts); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -2,18 +2,21 @@
 // step by step, handing each step to its mixin, which runs either as
 // WebAssembly in a wazero sandbox or as a native <name>-runtime process.
 //
-//	rt, err := host.New(host.Options{
-//		Root:     "./root", // /cnab/... is taken under ./root
-//		Action:   "install",
-//		BuiltIns: map[string][]byte{"exec": builtin.Wasm}, // mixins/exec/builtin
-//		Stdout:   os.Stdout,
-//		Stderr:   os.Stderr,
+//	rt := host.New(host.Options{
+//		CacheDir: host.DefaultCacheDir("./root", os.Environ()),
+//		BuiltIns: map[string][]byte{"exec": builtin.Wasm()}, // mixins/exec/builtin
 //	})
-//	if err != nil { ... }
 //	defer rt.Close(ctx)
-//	report, err := rt.Run(ctx)
+//	report, err := rt.Run(ctx, host.RunOptions{
+//		Root:   "./root", // /cnab/... is taken under ./root
+//		Action: "install",
+//		Stdout: os.Stdout,
+//		Stderr: os.Stderr,
+//	})
 //
-// One run reads porter.yaml (and bundle.json when present), unpacks the
+// A Runtime holds what outlives a run (compiled modules, the cache, the
+// built-ins); each Run gets its own RunOptions and keeps nothing on the
+// Runtime, so runs may share one Runtime, concurrently too. One run reads porter.yaml (and bundle.json when present), unpacks the
 // previous state, renders each step with Porter's template semantics, runs
 // it, collects its outputs, and always finishes by writing file outputs and
 // porter-state, even when a step failed.
@@ -26,12 +29,13 @@
 // boundaries, and masks final errors too (MaskError). A wasm mixin gets no
 // file system but a read-only view of the bundle directory, no environment
 // but the CNAB basics, and runs commands only as the policy grants
-// (shared/spec/policy.md). A native mixin is not sandboxed: the run log says
-// so.
+// (docs/spec/policy.md). A native mixin is not sandboxed: the run log says
+// so, and the default policy allows native mixins (Porter compatibility); a
+// policy with `native: deny` forbids them.
 //
 // # Notes
 //
-// Options carry everything from outside (environment, stdio, paths): the
-// package reads no environment variable and no global state. A zero Options
-// grants nothing; Run needs at least an Action.
+// Options and RunOptions carry everything from outside (environment, stdio,
+// paths): the package reads no environment variable and no global state.
+// RunOptions needs at least an Action.
 package host

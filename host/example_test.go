@@ -43,21 +43,18 @@ uninstall:
       arguments: [bye]
 `), 0o644)
 
-	rt, err := host.New(host.Options{
-		Root:     root,
-		Action:   "install",
-		Params:   map[string]string{"name": "example"},
-		Env:      []string{"PATH=/usr/bin:/bin"},
+	rt := host.New(host.Options{
 		CacheDir: filepath.Join(root, "cache"),
-		BuiltIns: map[string][]byte{"exec": builtin.Wasm},
-		Stdout:   io.Discard,
+		BuiltIns: map[string][]byte{"exec": builtin.Wasm()},
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	defer func() { _ = rt.Close(ctx) }()
-	rep, err := rt.Run(ctx)
+	rep, err := rt.Run(ctx, host.RunOptions{
+		Root:   root,
+		Action: "install",
+		Params: map[string]string{"name": "example"},
+		Env:    []string{"PATH=/usr/bin:/bin"},
+		Stdout: io.Discard,
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -69,7 +66,7 @@ uninstall:
 
 // Inspect tells whether this host runs a module, and why not.
 func ExampleInspect() {
-	info, err := host.Inspect(context.Background(), builtin.Wasm)
+	info, err := host.Inspect(context.Background(), builtin.Wasm())
 	if err != nil {
 		fmt.Println(err)
 		return

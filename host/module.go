@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mixbox/mixbox/host/internal/errkind"
 	"github.com/mixbox/mixbox/host/internal/wasm"
 	"github.com/mixbox/mixbox/wasmabi"
 )
@@ -76,7 +77,7 @@ func Pack(bin, meta []byte) ([]byte, error) {
 	case err == nil:
 		return out, nil
 	case errors.Is(err, wasm.ErrMetadata):
-		return nil, withHint(fmt.Errorf("%w: %w", ErrUsage, err),
+		return nil, errkind.WithHint(fmt.Errorf("%w: %w", ErrUsage, err),
 			"the metadata is YAML or JSON: name, version, abi: mixbox_v1, capabilities: {exec: [...], env: [...]}")
 	default:
 		return nil, fmt.Errorf("%w: %w", ErrIncompatible, err)

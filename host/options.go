@@ -27,10 +27,33 @@ const (
 	LogJSON
 )
 
-// Options configure a Runtime. The zero value grants nothing.
+// Options configure a Runtime: what outlives every run. The zero value is
+// valid: wazero's compiler, compiled code kept in memory only, no built-in
+// mixins, no diagnostics.
 type Options struct {
-	// ManifestPath is the manifest (-f). Default "porter.yaml": relative to
-	// the working directory, else to the bundle directory. An absolute
+	// CacheDir keeps compiled wasm on disk across processes. Empty keeps it
+	// in memory only; DefaultCacheDir gives the CLI's default.
+	CacheDir string
+	// BuiltIns are the wasm mixins embedded in the binary, by name.
+	BuiltIns map[string][]byte
+	// Interpreter runs wasm with wazero's interpreter instead of its compiler.
+	Interpreter bool
+	// Logger receives host diagnostics. Nil discards.
+	Logger *slog.Logger
+	// WaitDelay is how long a stopped native mixin gets between SIGTERM and
+	// SIGKILL. Zero means 30s.
+	WaitDelay time.Duration
+}
+
+// RunOptions are what one run is. Action is required.
+//
+// Without a PolicyFile the default policy of docs/spec/policy.md applies:
+// wasm mixins get only what it grants, and native mixins installed under
+// MixinsDir run unsandboxed, as under Porter (the run log says so). A policy
+// with `native: deny` forbids them.
+type RunOptions struct {
+	// ManifestPath is the manifest. Default "porter.yaml": relative to the
+	// working directory, else to the bundle directory. An absolute
 	// /cnab/... path is taken under Root.
 	ManifestPath string
 	// Action is the action to run: install, upgrade, uninstall or custom.
@@ -45,13 +68,13 @@ type Options struct {
 	MixinsDir string
 	// PolicyFile is the operator's policy; empty means the default policy.
 	PolicyFile string
-	// CacheDir is the compiled-module cache. Empty means
-	// <root>/cnab/.mixbox/cache when writable, else the user cache dir.
-	CacheDir string
 	// Params and Creds set parameters and credentials by name, as a CNAB
 	// driver would (local runs).
 	Params map[string]string
 	Creds  map[string]string
+	// Installation is the installation name, set as a driver would. Empty
+	// keeps CNAB_INSTALLATION_NAME, else (local runs) the bundle name.
+	Installation string
 	// Prefer says which form wins when a mixin has both.
 	Prefer Prefer
 	// RecordExec, if set, is the file every exec call is recorded to.
@@ -63,16 +86,7 @@ type Options struct {
 	// Env is mixbox's environment, "NAME=VALUE" entries. Nothing else of the
 	// process environment is read.
 	Env []string
-	// Stdout receives the run log, Stderr errors. Nil discards.
+	// Stdout receives the run log, Stderr warnings and errors. Nil discards.
 	Stdout io.Writer
 	Stderr io.Writer
-	// BuiltIns are the wasm mixins embedded in the binary, by name.
-	BuiltIns map[string][]byte
-	// Logger receives host diagnostics. Nil discards.
-	Logger *slog.Logger
-	// WaitDelay is how long a stopped native mixin gets between SIGTERM and
-	// SIGKILL. Zero means 30s.
-	WaitDelay time.Duration
-	// Interpreter runs wasm with wazero's interpreter instead of its compiler.
-	Interpreter bool
 }

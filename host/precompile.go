@@ -4,23 +4,20 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"time"
 
-	"github.com/mixbox/mixbox/host/internal/wasm"
+	"github.com/mixbox/mixbox/host/internal/modules"
 )
 
 // PrecompileOptions configure Precompile.
 type PrecompileOptions struct {
-	// CacheDir is the cache to fill; empty means the default of `mixbox run`
-	// (<root>/cnab/.mixbox/cache with Root, else the user cache dir).
+	// CacheDir is the cache to fill (DefaultCacheDir gives the CLI's
+	// default). Required.
 	CacheDir string
-	// Root is the --cnab-root of the runs that will use the cache.
-	Root string
-	// Env is mixbox's environment (HOME, XDG_CACHE_HOME for the default).
-	Env []string
 	// Modules are wasm files to compile; none means the built-ins.
 	Modules []string
 	// BuiltIns are the embedded wasm mixins, by name.
@@ -33,30 +30,13 @@ type PrecompileOptions struct {
 // of a run in a fresh container does not pay the compile. Run it when the
 // invocation image is built.
 func Precompile(ctx context.Context, opts PrecompileOptions) error {
-	dir := opts.CacheDir
-	if dir == "" {
-		dir = defaultCacheDir(newPaths(opts.Root), opts.Env)
-	}
-	if dir == "" {
-		return withHint(fmt.Errorf("%w: no cache directory", ErrUsage), "pass --cache-dir or set MIXBOX_CACHE_DIR")
-	}
 	if opts.Stdout == nil {
 		opts.Stdout = io.Discard
 	}
-	eng, err := wasm.NewEngine(ctx, wasm.EngineOptions{MemoryLimit: maxMemory, CacheDir: dir, Version: Version().Version})
-	if err != nil {
-		return fmt.Errorf("start wasm engine: %w", err)
-	}
-	defer func() { _ = eng.Close(context.WithoutCancel(ctx)) }() // the cache is already written
-
-	type module struct {
-		name string
-		bin  []byte
-	}
-	var mods []module
+	var srcs []modules.Source
 	if len(opts.Modules) == 0 {
-		for _, name := range sortedKeys(opts.BuiltIns) {
-			mods = append(mods, module{name: name + " (built-in)", bin: opts.BuiltIns[name]})
+		for _, name := range slices.Sorted(maps.Keys(opts.BuiltIns)) {
+			srcs = append(srcs, modules.Source{Name: name, Where: name + " (built-in)", Bin: opts.BuiltIns[name]})
 		}
 	}
 	for _, p := range opts.Modules {
@@ -64,19 +44,8 @@ func Precompile(ctx context.Context, opts PrecompileOptions) error {
 		if err != nil {
 			return fmt.Errorf("%w: read module: %w", ErrUsage, err)
 		}
-		mods = append(mods, module{name: p, bin: bin})
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(p), ".wasm"), "-runtime")
+		srcs = append(srcs, modules.Source{Name: name, Where: p, Bin: bin})
 	}
-	for _, m := range mods {
-		start := time.Now()
-		name := strings.TrimSuffix(filepath.Base(strings.Fields(m.name)[0]), ".wasm")
-		mod, err := eng.Load(ctx, name, m.bin)
-		if err != nil {
-			return fmt.Errorf("%w: precompile %s: %w", ErrIncompatible, m.name, err)
-		}
-		if err := os.WriteFile(compiledMarker(dir, mod.Info().SHA256), nil, 0o644); err != nil {
-			return fmt.Errorf("precompile %s: %w", m.name, err)
-		}
-		fmt.Fprintf(opts.Stdout, "compiled %s (%d bytes) in %s into %s\n", m.name, len(m.bin), round(time.Since(start)), dir)
-	}
-	return nil
+	return modules.Precompile(ctx, opts.CacheDir, Version().Version, srcs, opts.Stdout)
 }

@@ -2,72 +2,37 @@ package host
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/mixbox/mixbox/host/internal/mask"
+	"github.com/mixbox/mixbox/host/internal/modules"
+	"github.com/mixbox/mixbox/host/internal/run"
 )
 
-// Runtime runs bundle actions. It keeps compiled wasm modules for the life
-// of the process; Close releases them.
+// Runtime runs bundle actions. It lives as long as the process and keeps
+// only what outlives a run: the compiled wasm modules and the options. Runs
+// may share one Runtime, at the same time too; Close releases it.
 type Runtime struct {
-	opts   Options
-	paths  paths
-	logger *slog.Logger
-	wasm   *wasmHost
-	set    *mask.Set // the sensitive values of the current run
-	cur    runState  // the exec recorder or replayer of the current run
-
-	cacheOnce sync.Once
-	cache     string // the compiled-module cache dir, once known
+	opts    Options
+	modules *modules.Store
 }
 
-// maskString masks the sensitive values of the current run in s.
-func (rt *Runtime) maskString(s string) string {
-	if rt.set == nil {
-		return s
+// New returns a Runtime for opts.
+func New(opts Options) *Runtime {
+	return &Runtime{
+		opts: opts,
+		modules: modules.New(modules.Options{
+			CacheDir:    opts.CacheDir,
+			Interpreter: opts.Interpreter,
+			Version:     Version().Version,
+			Logger:      opts.Logger,
+		}),
 	}
-	return rt.set.String(s)
-}
-
-// New returns a Runtime for opts. It fails with ErrUsage for option values it
-// cannot use.
-func New(opts Options) (*Runtime, error) {
-	if opts.Stdout == nil {
-		opts.Stdout = io.Discard
-	}
-	if opts.Stderr == nil {
-		opts.Stderr = io.Discard
-	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	rt := &Runtime{opts: opts, paths: newPaths(opts.Root), logger: logger}
-	if opts.Root != "" {
-		fi, err := os.Stat(opts.Root)
-		if err != nil {
-			return nil, withHint(fmt.Errorf("%w: --cnab-root %s: %w", ErrUsage, opts.Root, err),
-				"make the directory and put the bundle at DIR/cnab/app")
-		}
-		if !fi.IsDir() {
-			return nil, fmt.Errorf("%w: --cnab-root %s is not a directory", ErrUsage, opts.Root)
-		}
-	}
-	rt.wasm = newWasmHost(rt)
-	return rt, nil
 }
 
 // Close releases the compiled modules.
 func (rt *Runtime) Close(ctx context.Context) error {
-	return rt.wasm.close(ctx)
+	return rt.modules.Close(ctx)
 }
 
 // Report describes a finished run.
@@ -80,55 +45,52 @@ type Report struct {
 	Duration time.Duration
 }
 
-// manifestPath finds the manifest: an absolute CNAB path is taken under the
-// root; a relative one from the working directory, else the bundle directory.
-func (rt *Runtime) manifestPath() string {
-	name := rt.opts.ManifestPath
-	if name == "" {
-		name = "porter.yaml"
-	}
-	if filepath.IsAbs(name) {
-		if cnabPath(name) {
-			return rt.paths.real(name)
-		}
-		return name
-	}
-	if _, err := os.Stat(name); err == nil || !rt.paths.isRooted() {
-		return name
-	}
-	return filepath.Join(rt.paths.bundleDir(), name)
+// Run runs one action. Whatever happens after the manifest was loaded and
+// the state unpacked, outputs produced so far and porter-state are written
+// before Run returns. The error's text is masked.
+func (rt *Runtime) Run(ctx context.Context, opts RunOptions) (Report, error) {
+	rep, err := run.Run(ctx, rt.deps(), runConfig(opts))
+	return Report{Steps: rep.Steps, Ran: rep.Ran, Outputs: rep.Outputs, Duration: rep.Duration}, err
 }
 
-func lookup(env []string, name string) (string, bool) {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
-			return v, true
-		}
-	}
-	return "", false
+// PrintPolicy writes the effective policy of the run opts describes, in the
+// policy file format: the operator's, or the default one built from the
+// manifest and the capabilities the installed wasm mixins declare. Action
+// may be empty.
+func (rt *Runtime) PrintPolicy(ctx context.Context, opts RunOptions, w io.Writer) error {
+	return run.PrintPolicy(ctx, rt.deps(), runConfig(opts), w)
 }
 
-// envMap turns NAME=VALUE entries into a map, later entries winning.
-func envMap(env []string) map[string]string {
-	m := make(map[string]string, len(env))
-	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	return m
+func (rt *Runtime) deps() run.Deps {
+	return run.Deps{Modules: rt.modules, BuiltIns: rt.opts.BuiltIns, Logger: rt.opts.Logger, WaitDelay: rt.opts.WaitDelay}
 }
 
-// maskErr returns err with its text masked by set, keeping the chain.
-func maskErr(set *mask.Set, err error) error {
-	if err == nil {
-		return nil
+func runConfig(o RunOptions) run.Config {
+	return run.Config{
+		Manifest:     o.ManifestPath,
+		Action:       o.Action,
+		Debug:        o.Debug,
+		Root:         o.Root,
+		MixinsDir:    o.MixinsDir,
+		PolicyFile:   o.PolicyFile,
+		Params:       o.Params,
+		Creds:        o.Creds,
+		Installation: o.Installation,
+		PreferNative: o.Prefer == PreferNative,
+		RecordExec:   o.RecordExec,
+		ReplayExec:   o.ReplayExec,
+		JSONLog:      o.LogFormat == LogJSON,
+		Env:          o.Env,
+		Stdout:       o.Stdout,
+		Stderr:       o.Stderr,
 	}
-	text := set.String(err.Error())
-	if text == err.Error() {
-		return err
-	}
-	return &maskedError{text: text, err: err}
 }
 
-var _ = errors.Is
+// DefaultCacheDir is the compiled-module cache `mixbox run` and `mixbox
+// precompile` use when none is given (docs/spec/cli.md): in an invocation
+// image (root "/" and /cnab/app exists) /cnab/.mixbox/cache if writable,
+// else the user cache dir from env ($XDG_CACHE_HOME/mixbox, else
+// $HOME/.cache/mixbox). "" when there is none.
+func DefaultCacheDir(root string, env []string) string {
+	return modules.DefaultCacheDir(root, env)
+}

@@ -4,5 +4,5 @@ import "github.com/mixbox/mixbox/mixins/exec/builtin"
 
 // builtins returns the wasm mixins embedded in mixbox, by name.
 func builtins() map[string][]byte {
-	return map[string][]byte{"exec": builtin.Wasm}
+	return map[string][]byte{"exec": builtin.Wasm()}
 }

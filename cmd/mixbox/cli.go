@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/mixbox/mixbox/host"
+	"github.com/mixbox/mixbox/internal/environ"
 )
 
 // Exit codes of shared/spec/cli.md.
@@ -37,33 +37,9 @@ func usagef(format string, args ...any) error {
 }
 
 // run is main without the process: it parses args, runs the command and
-// maps its error to an exit code. It is the only place that does so.
+// maps its error to an exit code. It is the only place that does so. A ctx
+// cancelled with a signalCause ends with 130 (SIGINT) or 143 (SIGTERM).
 func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int {
-	ctx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	var got os.Signal
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case s := <-sigs:
-			got = s
-			_, _ = fmt.Fprintln(stderr, "cancel requested: stopping the current step, then saving outputs and state")
-			stop(fmt.Errorf("received %s", s))
-		case <-done:
-			return
-		}
-		select {
-		case <-sigs:
-			_, _ = fmt.Fprintln(stderr, "hard interrupt received, bye!")
-			os.Exit(exitUsage)
-		case <-done:
-		}
-	}()
-
 	app, notFound := newApp(env, stdout, stderr), false
 	app.CommandNotFound = func(c *cli.Context, name string) {
 		notFound = true
@@ -72,7 +48,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 	for _, cmd := range app.Commands {
 		setNotFound(cmd, app.CommandNotFound)
 	}
-	err := app.RunContext(ctx, interspersed(args))
+	err := app.RunContext(ctx, interspersed(app, args))
 	if notFound && err == nil {
 		return exitUsage
 	}
@@ -84,8 +60,9 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 			_, _ = fmt.Fprintf(stderr, "hint: %s\n", hint)
 		}
 	}
-	if context.Cause(ctx) != nil && got != nil {
-		if got == syscall.SIGINT {
+	var sig signalCause
+	if errors.As(context.Cause(ctx), &sig) {
+		if sig.sig == syscall.SIGINT {
 			return exitSIGINT
 		}
 		return exitSIGTERM
@@ -118,32 +95,37 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
+// hintFor is the hint line of err: the CLI's own for errors whose fix is a
+// flag, else the host's.
 func hintFor(err error) string {
 	var ue usageError
-	if errors.As(err, &ue) {
+	switch {
+	case errors.As(err, &ue):
 		return "run 'mixbox help' or 'mixbox COMMAND --help' for usage"
+	case errors.Is(err, host.ErrNoAction):
+		return "pass --action or set CNAB_ACTION"
+	case errors.Is(err, host.ErrRoot):
+		return "pass --cnab-root DIR (or set MIXBOX_CNAB_ROOT) with the bundle at DIR/cnab/app"
+	case errors.Is(err, host.ErrNoCache):
+		return "pass --cache-dir or set MIXBOX_CACHE_DIR"
+	case errors.Is(err, host.ErrReplay) && host.Hint(err) == "":
+		return "replay a file written by --record-exec"
 	}
 	return host.Hint(err)
 }
 
 // lookupEnv reads a variable from the environment given to run.
-func lookupEnv(env []string, name string) (string, bool) {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
-			return v, true
-		}
-	}
-	return "", false
-}
+func lookupEnv(env []string, name string) (string, bool) { return environ.Lookup(env, name) }
 
 func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
-		Name:           "mixbox",
-		Usage:          "run Porter bundle actions with sandboxed WebAssembly mixins",
-		HideVersion:    true,
-		Writer:         stdout,
-		ErrWriter:      stderr,
-		ExitErrHandler: func(*cli.Context, error) {},
+		Name:                      "mixbox",
+		DisableSliceFlagSeparator: true, // --param/--cred values are taken whole, commas included
+		Usage:                     "run Porter bundle actions with sandboxed WebAssembly mixins",
+		HideVersion:               true,
+		Writer:                    stdout,
+		ErrWriter:                 stderr,
+		ExitErrHandler:            func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
@@ -188,9 +170,10 @@ func runCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "cnab-root", Usage: "take every /cnab and /porter path under `DIR` (default $MIXBOX_CNAB_ROOT, else /)"},
 			&cli.StringFlag{Name: "mixins-dir", Usage: "where installed mixins are (default $PORTER_HOME/mixins)"},
 			&cli.StringFlag{Name: "policy", Usage: "capability policy `FILE` (default $MIXBOX_POLICY, else the default policy)"},
-			&cli.StringFlag{Name: "cache-dir", Usage: "compiled-module cache `DIR` (default $MIXBOX_CACHE_DIR)"},
-			&cli.StringSliceFlag{Name: "param", Usage: "set parameter `NAME=VALUE` (local runs)"},
-			&cli.StringSliceFlag{Name: "cred", Usage: "set credential `NAME=VALUE` (local runs)"},
+			&cli.StringFlag{Name: "cache-dir", Usage: "compiled-module cache `DIR` (default $MIXBOX_CACHE_DIR, else /cnab/.mixbox/cache in an image, else the user cache dir)"},
+			&cli.StringSliceFlag{Name: "param", Usage: "set parameter `NAME=VALUE` (local runs; the value is taken whole, NAME=@FILE reads FILE)"},
+			&cli.StringSliceFlag{Name: "cred", Usage: "set credential `NAME=VALUE` (local runs; the value is taken whole, NAME=@FILE reads FILE)"},
+			&cli.StringFlag{Name: "installation", Usage: "the installation `NAME` (default $CNAB_INSTALLATION_NAME, else the bundle name in local runs)"},
 			&cli.StringFlag{Name: "prefer", Value: "wasm", Usage: "wasm or native: which form wins when a mixin has both"},
 			&cli.StringFlag{Name: "record-exec", Usage: "record every exec call to `FILE`"},
 			&cli.StringFlag{Name: "replay-exec", Usage: "answer exec calls from `FILE`, running no command"},
@@ -205,34 +188,47 @@ func runCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			rt, err := host.New(opts)
-			if err != nil {
-				return err
-			}
+			rt := host.New(runtimeOptions(c, env, opts.Root))
 			defer func() { _ = rt.Close(context.WithoutCancel(c.Context)) }() // releases memory only
 			if c.Bool("print-policy") {
-				return rt.PrintPolicy(c.Context, stdout)
+				return rt.PrintPolicy(c.Context, opts, stdout)
 			}
-			_, err = rt.Run(c.Context)
+			_, err = rt.Run(c.Context, opts)
 			return err
 		},
 	}
 }
 
-func runOptions(c *cli.Context, env []string, stdout, stderr io.Writer) (host.Options, error) {
-	opts := host.Options{
+// runtimeOptions are the Runtime's options of a run or precompile command:
+// the cache dir from --cache-dir, $MIXBOX_CACHE_DIR, else the default.
+func runtimeOptions(c *cli.Context, env []string, root string) host.Options {
+	return host.Options{CacheDir: resolveCacheDir(c, env, root), BuiltIns: builtins()}
+}
+
+// resolveCacheDir is --cache-dir, else $MIXBOX_CACHE_DIR, else host.DefaultCacheDir.
+func resolveCacheDir(c *cli.Context, env []string, root string) string {
+	if dir := c.String("cache-dir"); dir != "" {
+		return dir
+	}
+	if dir, ok := lookupEnv(env, "MIXBOX_CACHE_DIR"); ok && dir != "" {
+		return dir
+	}
+	return host.DefaultCacheDir(root, env)
+}
+
+func runOptions(c *cli.Context, env []string, stdout, stderr io.Writer) (host.RunOptions, error) {
+	opts := host.RunOptions{
 		ManifestPath: c.String("file"),
 		Action:       c.String("action"),
 		Root:         c.String("cnab-root"),
 		MixinsDir:    c.String("mixins-dir"),
 		PolicyFile:   c.String("policy"),
-		CacheDir:     c.String("cache-dir"),
+		Installation: c.String("installation"),
 		RecordExec:   c.String("record-exec"),
 		ReplayExec:   c.String("replay-exec"),
 		Env:          env,
 		Stdout:       stdout,
 		Stderr:       stderr,
-		BuiltIns:     builtins(),
 	}
 	if opts.Action == "" {
 		opts.Action, _ = lookupEnv(env, "CNAB_ACTION")
@@ -254,9 +250,6 @@ func runOptions(c *cli.Context, env []string, stdout, stderr io.Writer) (host.Op
 	}
 	if opts.PolicyFile == "" {
 		opts.PolicyFile, _ = lookupEnv(env, "MIXBOX_POLICY")
-	}
-	if opts.CacheDir == "" {
-		opts.CacheDir, _ = lookupEnv(env, "MIXBOX_CACHE_DIR")
 	}
 	if opts.MixinsDir == "" {
 		if home, ok := lookupEnv(env, "PORTER_HOME"); ok && home != "" {
@@ -292,13 +285,21 @@ func runOptions(c *cli.Context, env []string, stdout, stderr io.Writer) (host.Op
 	return opts, nil
 }
 
-// pairs parses NAME=VALUE flags.
+// pairs parses NAME=VALUE flags; NAME=@FILE takes the value from FILE. An
+// error never quotes the value: it may be a secret.
 func pairs(flag string, vals []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, v := range vals {
 		name, value, ok := strings.Cut(v, "=")
 		if !ok || name == "" {
-			return nil, usagef("%s %q: expected NAME=VALUE", flag, v)
+			return nil, usagef("%s takes NAME=VALUE (or NAME=@FILE), got a value without a name=", flag)
+		}
+		if file, isFile := strings.CutPrefix(value, "@"); isFile {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return nil, usagef("%s %s=@FILE: %w", flag, name, err)
+			}
+			value = string(data)
 		}
 		out[name] = value
 	}
@@ -316,18 +317,12 @@ func precompileCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "cnab-root", Usage: "the --cnab-root of the runs that will use the cache"},
 		},
 		Action: func(c *cli.Context) error {
-			dir := c.String("cache-dir")
-			if dir == "" {
-				dir, _ = lookupEnv(env, "MIXBOX_CACHE_DIR")
-			}
 			root := c.String("cnab-root")
 			if root == "" {
 				root, _ = lookupEnv(env, "MIXBOX_CNAB_ROOT")
 			}
 			return host.Precompile(c.Context, host.PrecompileOptions{
-				CacheDir: dir,
-				Root:     root,
-				Env:      env,
+				CacheDir: resolveCacheDir(c, env, root),
 				Modules:  c.Args().Slice(),
 				BuiltIns: builtins(),
 				Stdout:   stdout,
@@ -363,45 +358,68 @@ func versionCommand(stdout io.Writer) *cli.Command {
 	}
 }
 
-// interspersed lets the flags of `mixin inspect`, `mixin pack` and
-// `precompile` follow their arguments, as shared/spec/cli.md writes them
-// (`mixbox mixin pack MIXIN.wasm --meta mixin.yaml`): urfave/cli stops at the
-// first argument, so the flags are moved in front of the arguments.
-func interspersed(args []string) []string {
-	valued := map[string]map[string]bool{
-		"inspect":    {"-o": true, "--output": true},
-		"pack":       {"--meta": true, "-meta": true, "-o": true, "--output": true},
-		"precompile": {"--cache-dir": true, "-cache-dir": true, "--cnab-root": true, "-cnab-root": true},
-	}
-	var cmdAt int
-	switch {
-	case len(args) > 2 && args[1] == "mixin" && (args[2] == "inspect" || args[2] == "pack"):
-		cmdAt = 2
-	case len(args) > 1 && args[1] == "precompile":
-		cmdAt = 1
-	default:
+// interspersed lets flags follow arguments for every command, as
+// docs/spec/cli.md writes them (`mixbox mixin pack MIXIN.wasm --meta
+// mixin.yaml`, `mixbox mixin test MIXIN.wasm --cases FILE`): urfave/cli stops
+// reading flags at the first argument, so the flags of the command named by
+// args are moved in front of its arguments. Which flags take a value comes
+// from the command's own flag definitions; "--" ends the flags.
+func interspersed(app *cli.App, args []string) []string {
+	if len(args) < 2 {
 		return args
 	}
-	takes := valued[args[cmdAt]]
+	cmds, i := app.Commands, 1
+	var cmd *cli.Command
+	for i < len(args) {
+		next := findCommand(cmds, args[i])
+		if next == nil {
+			break
+		}
+		cmd, cmds = next, next.Subcommands
+		i++
+	}
+	if cmd == nil || len(cmd.Subcommands) > 0 {
+		return args
+	}
+	takes := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takes[n] = !isBool
+		}
+	}
 	var flags, positional []string
-	rest := args[cmdAt+1:]
-	for i := 0; i < len(rest); i++ {
-		a := rest[i]
+	rest := args[i:]
+	for j := 0; j < len(rest); j++ {
+		a := rest[j]
 		switch {
 		case a == "--":
-			positional = append(positional, rest[i+1:]...)
-			i = len(rest)
+			positional = append(positional, rest[j+1:]...)
+			j = len(rest)
 		case strings.HasPrefix(a, "-") && a != "-":
 			flags = append(flags, a)
-			if takes[a] && !strings.Contains(a, "=") && i+1 < len(rest) {
-				flags = append(flags, rest[i+1])
-				i++
+			name := strings.TrimLeft(a, "-")
+			if takes[name] && !strings.Contains(name, "=") && j+1 < len(rest) {
+				flags = append(flags, rest[j+1])
+				j++
 			}
 		default:
 			positional = append(positional, a)
 		}
 	}
-	out := append([]string{}, args[:cmdAt+1]...)
-	out = append(out, flags...)
+	out := append(append([]string{}, args[:i]...), flags...)
+	if len(positional) > 0 {
+		out = append(out, "--")
+	}
 	return append(out, positional...)
+}
+
+// findCommand returns the command of cmds named name (or an alias), or nil.
+func findCommand(cmds []*cli.Command, name string) *cli.Command {
+	for _, c := range cmds {
+		if c.HasName(name) {
+			return c
+		}
+	}
+	return nil
 }

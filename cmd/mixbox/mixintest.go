@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -21,18 +19,12 @@ import (
 // casesError is a bad cases file (exit 2).
 func casesError(err error) error { return usageError{err} }
 
-// incompatError is a module the host refuses (exit 3).
-func incompatError(err error) error { return err }
-
 func mixinTestCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:         "test",
 		Usage:        "run a wasm mixin's test cases, answering its exec calls from a table",
 		ArgsUsage:    "[MIXIN.wasm] --cases FILE",
 		OnUsageError: onUsageError,
-		// Flags may come after MIXIN.wasm, which urfave/cli v2 does not
-		// parse: the command parses its own (parseArgs); Flags is for help.
-		SkipFlagParsing: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cases", Usage: "the cases `FILE` (shared/spec/mixin-test.md)"},
 			&cli.StringFlag{Name: "run", Usage: "run only the cases whose name matches `REGEX`"},
@@ -40,33 +32,39 @@ func mixinTestCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "engine", Value: "compiler", Usage: "compiler, interpreter or both (fail if they differ)"},
 		},
 		Action: func(c *cli.Context) error {
-			a, err := parseArgs(c.Args().Slice(), []string{"cases", "run", "engine"}, []string{"update"})
-			if err != nil {
-				return err
-			}
-			if a.help {
-				return cli.ShowSubcommandHelp(c)
-			}
-			return mixinTest(c.Context, a, env, stdout, stderr)
+			return mixinTest(c.Context, testArgs{
+				mixins: c.Args().Slice(),
+				cases:  c.String("cases"),
+				run:    c.String("run"),
+				engine: c.String("engine"),
+				update: c.Bool("update"),
+			}, env, stdout, stderr)
 		},
 	}
 }
 
-func mixinTest(ctx context.Context, a parsedArgs, env []string, stdout, stderr io.Writer) error {
-	if len(a.args) > 1 {
-		return usagef("mixin test takes at most one MIXIN.wasm, got %q", a.args)
+// testArgs are the arguments of `mixin test`.
+type testArgs struct {
+	mixins             []string
+	cases, run, engine string
+	update             bool
+}
+
+func mixinTest(ctx context.Context, a testArgs, env []string, stdout, stderr io.Writer) error {
+	if len(a.mixins) > 1 {
+		return usagef("mixin test takes at most one MIXIN.wasm, got %q", a.mixins)
 	}
-	file := a.values["cases"]
+	file := a.cases
 	if file == "" {
 		return usagef("mixin test needs --cases FILE")
 	}
-	engine, err := mixintest.ParseEngine(a.values["engine"])
+	engine, err := mixintest.ParseEngine(a.engine)
 	if err != nil {
 		return usagef("--engine: %w", err)
 	}
 	var opts mixintest.SuiteOptions
-	opts.Update = a.bools["update"]
-	if expr := a.values["run"]; expr != "" {
+	opts.Update = a.update
+	if expr := a.run; expr != "" {
 		re, err := regexp.Compile(expr)
 		if err != nil {
 			return usagef("--run: %w", err)
@@ -78,8 +76,8 @@ func mixinTest(ctx context.Context, a parsedArgs, env []string, stdout, stderr i
 		return casesError(err)
 	}
 	var mixin string
-	if len(a.args) == 1 {
-		mixin = a.args[0]
+	if len(a.mixins) == 1 {
+		mixin = a.mixins[0]
 	}
 	if mixin == "" {
 		mixin = suite.MixinPath()
@@ -94,10 +92,7 @@ func mixinTest(ctx context.Context, a parsedArgs, env []string, stdout, stderr i
 	cacheDir, _ := lookupEnv(env, "MIXBOX_CACHE_DIR")
 	t, err := mixintest.New(ctx, bin, mixintest.Options{Engine: engine, Name: mixinName(mixin), CacheDir: cacheDir})
 	if err != nil {
-		if errors.Is(err, mixintest.ErrIncompatible) {
-			return incompatError(err)
-		}
-		return err
+		return err // ErrIncompatible matches host.ErrIncompatible: exit 3
 	}
 	defer func() { _ = t.Close(context.WithoutCancel(ctx)) }() // the process ends next; nothing to flush
 	sum, err := t.RunSuite(ctx, suite, stdout, opts)
@@ -128,27 +123,19 @@ func mixinName(file string) string {
 
 func mixinNewCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
-		Name:            "new",
-		Usage:           "scaffold a Go mixin that builds to wasm and to a native runtime",
-		ArgsUsage:       "NAME [--dir DIR]",
-		OnUsageError:    onUsageError,
-		SkipFlagParsing: true, // --dir may follow NAME: see parseArgs
+		Name:         "new",
+		Usage:        "scaffold a Go mixin that builds to wasm and to a native runtime",
+		ArgsUsage:    "NAME [--dir DIR]",
+		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dir", Usage: "create the mixin in `DIR` (default ./NAME)"},
 		},
 		Action: func(c *cli.Context) error {
-			a, err := parseArgs(c.Args().Slice(), []string{"dir"}, nil)
-			if err != nil {
-				return err
+			if c.NArg() != 1 {
+				return usagef("mixin new takes one NAME, got %q", c.Args().Slice())
 			}
-			if a.help {
-				return cli.ShowSubcommandHelp(c)
-			}
-			if len(a.args) != 1 {
-				return usagef("mixin new takes one NAME, got %q", a.args)
-			}
-			name := a.args[0]
-			dir := a.values["dir"]
+			name := c.Args().First()
+			dir := c.String("dir")
 			if dir == "" {
 				dir = name
 			}
@@ -175,58 +162,6 @@ func mixinNewCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			return nil
 		},
 	}
-}
-
-// parsedArgs is a command line of flags and arguments in any order.
-type parsedArgs struct {
-	args   []string
-	values map[string]string
-	bools  map[string]bool
-	help   bool
-}
-
-// parseArgs parses flags anywhere among the arguments, as the spec's
-// `mixin test [MIXIN.wasm] --cases FILE` needs: --name VALUE, --name=VALUE,
-// -name, a bool flag alone or as --name=true|false, and "--" to end flags.
-func parseArgs(in, valueFlags, boolFlags []string) (parsedArgs, error) {
-	a := parsedArgs{values: map[string]string{}, bools: map[string]bool{}}
-	for i := 0; i < len(in); i++ {
-		arg := in[i]
-		if arg == "--" {
-			a.args = append(a.args, in[i+1:]...)
-			break
-		}
-		if len(arg) < 2 || arg[0] != '-' {
-			a.args = append(a.args, arg)
-			continue
-		}
-		name, val, hasVal := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		switch {
-		case name == "h" || name == "help":
-			a.help = true
-		case slices.Contains(valueFlags, name):
-			if !hasVal {
-				if i+1 >= len(in) {
-					return a, usagef("flag needs an argument: %s", arg)
-				}
-				i++
-				val = in[i]
-			}
-			a.values[name] = val
-		case slices.Contains(boolFlags, name):
-			b := true
-			if hasVal {
-				var err error
-				if b, err = strconv.ParseBool(val); err != nil {
-					return a, usagef("invalid boolean value %q for flag %s", val, "--"+name)
-				}
-			}
-			a.bools[name] = b
-		default:
-			return a, usagef("flag provided but not defined: %s", arg)
-		}
-	}
-	return a, nil
 }
 
 // selfPath is this mixbox binary, for the scaffold's Makefile, or "" when

@@ -18,7 +18,7 @@ import (
 func execMixinWasm(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "exec-runtime.wasm")
-	require.NoError(t, os.WriteFile(p, builtin.Wasm, 0o644))
+	require.NoError(t, os.WriteFile(p, builtin.Wasm(), 0o644))
 	return p
 }
 

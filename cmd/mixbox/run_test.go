@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,15 +136,27 @@ func contains(list []string, s string) bool {
 
 func TestInterspersed(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ in, want []string }{
-		{[]string{"mixbox", "mixin", "pack", "m.wasm", "--meta", "x.yaml", "-o", "out.wasm"},
-			[]string{"mixbox", "mixin", "pack", "--meta", "x.yaml", "-o", "out.wasm", "m.wasm"}},
-		{[]string{"mixbox", "mixin", "inspect", "m.wasm", "-o", "json"}, []string{"mixbox", "mixin", "inspect", "-o", "json", "m.wasm"}},
-		{[]string{"mixbox", "precompile", "a.wasm", "--cache-dir=/c", "b.wasm"}, []string{"mixbox", "precompile", "--cache-dir=/c", "a.wasm", "b.wasm"}},
-		{[]string{"mixbox", "run", "--action", "install"}, []string{"mixbox", "run", "--action", "install"}},
+	tests := []struct {
+		name     string
+		in, want []string
+	}{
+		{"pack", []string{"mixbox", "mixin", "pack", "m.wasm", "--meta", "x.yaml", "-o", "out.wasm"},
+			[]string{"mixbox", "mixin", "pack", "--meta", "x.yaml", "-o", "out.wasm", "--", "m.wasm"}},
+		{"inspect", []string{"mixbox", "mixin", "inspect", "m.wasm", "-o", "json"}, []string{"mixbox", "mixin", "inspect", "-o", "json", "--", "m.wasm"}},
+		{"precompile", []string{"mixbox", "precompile", "a.wasm", "--cache-dir=/c", "b.wasm"}, []string{"mixbox", "precompile", "--cache-dir=/c", "--", "a.wasm", "b.wasm"}},
+		{"flags only", []string{"mixbox", "run", "--action", "install"}, []string{"mixbox", "run", "--action", "install"}},
+		{"a bool flag takes no value", []string{"mixbox", "mixin", "test", "m.wasm", "--update", "--cases", "c.yaml"},
+			[]string{"mixbox", "mixin", "test", "--update", "--cases", "c.yaml", "--", "m.wasm"}},
+		{"new NAME --dir", []string{"mixbox", "mixin", "new", "x", "--dir", "d"}, []string{"mixbox", "mixin", "new", "--dir", "d", "--", "x"}},
+		{"-- ends the flags", []string{"mixbox", "mixin", "inspect", "--", "-odd.wasm"}, []string{"mixbox", "mixin", "inspect", "--", "-odd.wasm"}},
+		{"a command with subcommands is left alone", []string{"mixbox", "mixin", "x"}, []string{"mixbox", "mixin", "x"}},
+		{"an unknown command is left alone", []string{"mixbox", "nope", "a", "-b"}, []string{"mixbox", "nope", "a", "-b"}},
 	}
+	app := newApp(nil, io.Discard, io.Discard)
 	for _, tc := range tests {
-		require.Equal(t, tc.want, interspersed(tc.in))
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, interspersed(app, tc.in))
+		})
 	}
 }
 
@@ -151,7 +164,7 @@ func TestMixinInspectAndPack(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	mod := filepath.Join(dir, "exec.wasm")
-	require.NoError(t, os.WriteFile(mod, builtin.Wasm, 0o644))
+	require.NoError(t, os.WriteFile(mod, builtin.Wasm(), 0o644))
 	meta := filepath.Join(dir, "mixin.yaml")
 	require.NoError(t, os.WriteFile(meta, []byte("name: exec\nversion: v1.0.0\nabi: mixbox_v1\ncapabilities:\n  exec: [\"*\"]\n"), 0o644))
 	out := filepath.Join(dir, "packed.wasm")

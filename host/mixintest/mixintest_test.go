@@ -24,7 +24,7 @@ type testCtxKey struct{}
 // buildExecMixin returns the built-in exec mixin, the module mixbox embeds.
 func buildExecMixin(t *testing.T) []byte {
 	t.Helper()
-	return builtin.Wasm
+	return builtin.Wasm()
 }
 
 func TestRunSuite(t *testing.T) {

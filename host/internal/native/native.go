@@ -63,6 +63,9 @@ func (r *Runner) Name() string { return r.opts.Name }
 // Form implements step.Runner.
 func (r *Runner) Form() step.Form { return step.FormNative }
 
+// Close implements step.Runner; a native runner keeps nothing between steps.
+func (r *Runner) Close(context.Context) error { return nil }
+
 // Run implements step.Runner.
 func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Result, error) {
 	if err := os.MkdirAll(r.opts.OutputsDir, 0o770); err != nil {

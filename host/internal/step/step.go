@@ -79,4 +79,7 @@ type Runner interface {
 	// Run runs one step. A non-nil error means the step failed; Result still
 	// carries the outputs produced before the failure.
 	Run(ctx context.Context, in Input, sio IO) (Result, error)
+	// Close releases what the runner keeps between the steps of a run. The
+	// runner is not used after it.
+	Close(ctx context.Context) error
 }

@@ -95,6 +95,10 @@ func (r *Runner) Name() string { return r.mod.name }
 // Form returns how the mixin runs.
 func (r *Runner) Form() step.Form { return r.opts.Form }
 
+// Close implements step.Runner. A command module keeps no instance between
+// steps, so there is nothing to release.
+func (r *Runner) Close(context.Context) error { return nil }
+
 // Run runs one step in a fresh instance: argv [mixin, in.Args...], stdin
 // in.Stdin, _start once. It fails on a non-zero exit, a trap, the step
 // timeout or an initial memory over the cap, and returns the outputs the

@@ -2,7 +2,11 @@ package builtin
 
 import _ "embed"
 
-// Wasm is the exec mixin's wasm module.
+// module is the exec mixin's wasm module, as `make wasm` builds it.
 //
 //go:embed exec-runtime.wasm
-var Wasm []byte
+var module string
+
+// Wasm returns the exec mixin's wasm module. Each call returns a new copy,
+// so a caller may keep or change it.
+func Wasm() []byte { return []byte(module) }

@@ -27,6 +27,6 @@ func TestWasm_upToDate(t *testing.T) {
 	require.NoError(t, err, "%s", msg)
 	got, err := os.ReadFile(out)
 	require.NoError(t, err)
-	require.True(t, bytes.Equal(got, Wasm),
+	require.True(t, bytes.Equal(got, Wasm()),
 		"mixins/exec/builtin/exec-runtime.wasm is stale: run 'make wasm' and commit it")
 }

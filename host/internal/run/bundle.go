@@ -1,4 +1,4 @@
-package host
+package run
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mixbox/mixbox/host/internal/errkind"
 	"github.com/mixbox/mixbox/host/internal/manifest"
 	"github.com/mixbox/mixbox/host/internal/state"
 	"github.com/mixbox/mixbox/host/internal/step"
@@ -25,61 +26,72 @@ type bundle struct {
 	paths paths
 }
 
-// bundleStep is one step of the action, unrendered.
-type bundleStep struct {
-	mixin string
-	s     manifest.Step
-}
-
-func (rt *Runtime) loadBundle(ctx context.Context) (*bundle, error) {
-	path := rt.manifestPath()
+// loadBundle reads the manifest.
+func (s *session) loadBundle() (*bundle, error) {
+	path := s.manifestPath()
 	m, err := manifest.Load(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, withHint(fmt.Errorf("%w: read %s: %w", ErrManifest, path, err),
-				"pass the manifest with -f, or run from the bundle directory (/cnab/app)")
+			return nil, errkind.WithHint(fmt.Errorf("%w: read %s: %w", errkind.ErrManifest, path, err),
+				"name the manifest, or run from the bundle directory (/cnab/app)")
 		}
-		return nil, withHint(fmt.Errorf("%w: %w", ErrManifest, err), "fix porter.yaml and run again")
+		return nil, errkind.WithHint(errkind.Of(errkind.ErrManifest, err), "fix porter.yaml and run again")
 	}
-	return &bundle{m: m, paths: rt.paths}, nil
+	return &bundle{m: m, paths: s.paths}, nil
+}
+
+// manifestPath finds the manifest: an absolute CNAB path is taken under the
+// root; a relative one from the working directory, else the bundle directory.
+func (s *session) manifestPath() string {
+	name := s.cfg.Manifest
+	if name == "" {
+		name = "porter.yaml"
+	}
+	if filepath.IsAbs(name) {
+		if cnabPath(name) {
+			return s.paths.real(name)
+		}
+		return name
+	}
+	if _, err := os.Stat(name); err == nil || !s.paths.isRooted() {
+		return name
+	}
+	return filepath.Join(s.paths.bundleDir(), name)
 }
 
 // loadDefinitions reads what Porter's runtime validates after its banner:
 // bundle.json (optional for mixbox) and the dependencies' bundle.json files.
-func (rt *Runtime) loadDefinitions(ctx context.Context, out *bundle) error {
-	b, err := manifest.LoadBundle(rt.paths.bundleJSON())
+func (s *session) loadDefinitions(ctx context.Context, out *bundle) error {
+	b, err := manifest.LoadBundle(s.paths.bundleJSON())
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		return withHint(fmt.Errorf("%w: %w", ErrManifest, err), "fix or remove "+rt.paths.bundleJSON())
+		return errkind.WithHint(errkind.Of(errkind.ErrManifest, err), "fix or remove "+s.paths.bundleJSON())
 	default:
 		out.b = b
 	}
 	if len(out.m.Dependencies) > 0 {
-		deps, err := manifest.LoadDependencies(ctx, out.m, rt.paths.real)
+		deps, err := manifest.LoadDependencies(ctx, out.m, s.paths.real)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrManifest, err)
+			return errkind.Of(errkind.ErrManifest, err)
 		}
 		out.deps = deps
 	}
 	return nil
 }
 
-func (b *bundle) steps(action string) ([]bundleStep, error) {
+// steps returns the steps of action, unrendered.
+func (b *bundle) steps(action string) ([]manifest.Step, error) {
 	steps, err := b.m.Steps(action)
 	if err != nil {
-		return nil, withHint(err, "run one of the actions the manifest defines: "+strings.Join(b.m.Actions(), ", "))
+		return nil, errkind.WithHint(err, "run one of the actions the manifest defines: "+strings.Join(b.m.Actions(), ", "))
 	}
-	out := make([]bundleStep, 0, len(steps))
-	for _, s := range steps {
-		out = append(out, bundleStep{mixin: s.Mixin, s: s})
-	}
-	return out, nil
+	return steps, nil
 }
 
 // render builds the template data of a step, renders it and returns what
 // its mixin gets, and the values to mask from now on.
-func (b *bundle) render(ctx context.Context, action string, s bundleStep, env map[string]string, outputs map[string][]byte) (step.Input, []string, error) {
+func (b *bundle) render(ctx context.Context, action string, s manifest.Step, env map[string]string, outputs map[string][]byte) (step.Input, []string, error) {
 	outs := make(map[string]string, len(outputs))
 	for k, v := range outputs {
 		outs[k] = string(v)
@@ -92,7 +104,7 @@ func (b *bundle) render(ctx context.Context, action string, s bundleStep, env ma
 		Env:          env,
 		Outputs:      outs,
 		ResolvePath:  b.paths.real,
-	}, s.s)
+	}, s)
 	if err != nil {
 		var sensitive []string
 		if r != nil {
@@ -105,9 +117,9 @@ func (b *bundle) render(ctx context.Context, action string, s bundleStep, env ma
 		args = []string{"invoke", "--action", action}
 	}
 	return step.Input{
-		Mixin:       s.mixin,
+		Mixin:       s.Mixin,
 		Action:      action,
-		Index:       s.s.Index,
+		Index:       s.Index,
 		Description: r.Description,
 		Args:        args,
 		Stdin:       r.Stdin,
@@ -221,8 +233,8 @@ func (b *bundle) decodeFileParams(action string) error {
 		}
 		raw, err := base64.StdEncoding.DecodeString(string(data))
 		if err != nil {
-			return withHint(fmt.Errorf("decode parameter %s: %w", name, err),
-				fmt.Sprintf("a file parameter arrives base64-encoded at %s; pass its content with --param %s=VALUE or write base64 there", p, name))
+			return errkind.WithHint(fmt.Errorf("decode parameter %s: %w", name, err),
+				fmt.Sprintf("a file parameter arrives base64-encoded at %s; set it as a parameter of the run or write base64 there", p))
 		}
 		if err := os.WriteFile(p, raw, 0o644); err != nil {
 			return fmt.Errorf("write parameter %s: %w", name, err)

@@ -1,4 +1,4 @@
-package host
+package run
 
 import (
 	"bytes"
@@ -14,10 +14,10 @@ import (
 // runLog writes the run log in text (Porter's lines plus mixbox's step lines)
 // or JSON (one object per event). Everything it writes is masked.
 type runLog struct {
-	format LogFormat
-	set    *mask.Set
-	out    io.Writer // the raw stdout
-	errw   io.Writer // the raw stderr
+	json bool
+	set  *mask.Set
+	out  io.Writer // the raw stdout
+	errw io.Writer // the raw stderr
 
 	mu     sync.Mutex // serialises JSON events
 	stdout *mask.Writer
@@ -25,9 +25,9 @@ type runLog struct {
 	tail   *tailWriter // what stdout last ended with (text only)
 }
 
-func newRunLog(format LogFormat, set *mask.Set, stdout, stderr io.Writer) *runLog {
-	l := &runLog{format: format, set: set, out: stdout, errw: stderr}
-	if format == LogJSON {
+func newRunLog(json bool, set *mask.Set, stdout, stderr io.Writer) *runLog {
+	l := &runLog{json: json, set: set, out: stdout, errw: stderr}
+	if json {
 		l.stdout = mask.NewWriter(&lineWriter{log: l, stream: "stdout"}, set)
 		l.stderr = mask.NewWriter(&lineWriter{log: l, stream: "stderr"}, set)
 	} else {
@@ -106,7 +106,7 @@ func (l *runLog) line(format string, args ...any) {
 }
 
 func (l *runLog) banner(action, bundle, installation string) {
-	if l.format == LogJSON {
+	if l.json {
 		l.emit(event{Event: "run_start", Action: action, Bundle: bundle, Text: l.masked(installation)})
 		return
 	}
@@ -117,7 +117,7 @@ func (l *runLog) description(i, n int, desc string) {
 	if desc == "" {
 		return
 	}
-	if l.format == LogJSON {
+	if l.json {
 		l.emit(event{Event: "step_start", Step: i, Steps: n, Text: l.masked(desc)})
 		return
 	}
@@ -126,7 +126,7 @@ func (l *runLog) description(i, n int, desc string) {
 
 func (l *runLog) stepEnd(i, n int, mixin, form string, d time.Duration, stepErr error) {
 	l.flush()
-	if l.format == LogJSON {
+	if l.json {
 		ms := d.Milliseconds()
 		e := event{Event: "step_end", Step: i, Steps: n, Mixin: mixin, Form: form, DurationMS: &ms}
 		if stepErr != nil {
@@ -144,7 +144,7 @@ func (l *runLog) stepEnd(i, n int, mixin, form string, d time.Duration, stepErr 
 
 func (l *runLog) warn(format string, args ...any) {
 	msg := l.masked(fmt.Sprintf(format, args...))
-	if l.format == LogJSON {
+	if l.json {
 		l.emit(event{Event: "warning", Text: msg})
 		return
 	}
@@ -154,7 +154,7 @@ func (l *runLog) warn(format string, args ...any) {
 
 func (l *runLog) debug(format string, args ...any) {
 	msg := l.masked(fmt.Sprintf(format, args...))
-	if l.format == LogJSON {
+	if l.json {
 		l.emit(event{Event: "debug", Text: msg})
 		return
 	}
@@ -163,7 +163,7 @@ func (l *runLog) debug(format string, args ...any) {
 
 func (l *runLog) done(ran, n int, d time.Duration, runErr error) {
 	l.flush()
-	if l.format == LogJSON {
+	if l.json {
 		ms := d.Milliseconds()
 		e := event{Event: "run_end", Step: ran, Steps: n, DurationMS: &ms}
 		if runErr != nil {
@@ -181,7 +181,7 @@ func (l *runLog) done(ran, n int, d time.Duration, runErr error) {
 func (l *runLog) flush() {
 	_ = l.stdout.Flush() // best effort, as all log writes
 	_ = l.stderr.Flush()
-	if l.format == LogJSON {
+	if l.json {
 		for _, w := range []*mask.Writer{l.stdout, l.stderr} {
 			if lw, ok := w.Unwrap().(*lineWriter); ok {
 				lw.flushPartial()

@@ -1,16 +1,18 @@
-package host
+package run
 
 import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
+	"github.com/mixbox/mixbox/host/internal/errkind"
 	"github.com/mixbox/mixbox/host/internal/manifest"
+	"github.com/mixbox/mixbox/internal/environ"
 )
 
 // prepareEnv returns the environment of the action and delivers --param and
@@ -18,43 +20,43 @@ import (
 // (base64 for a file parameter, which Initialize then decodes). With a root
 // (a local run), parameters that have no value get their default, or null,
 // and the CNAB variables come from the manifest, as a driver injects them.
-func (rt *Runtime) prepareEnv(b *bundle) ([]string, error) {
-	env := slices.Clone(rt.opts.Env)
+func (s *session) prepareEnv(b *bundle) ([]string, error) {
+	env := slices.Clone(s.cfg.Env)
 	set := func(k, v string) { env = append(env, k+"="+v) }
-	has := func(k string) bool { _, ok := lookup(env, k); return ok }
+	has := func(k string) bool { _, ok := environ.Lookup(env, k); return ok }
 	if !has("PORTER_HOME") {
 		set("PORTER_HOME", "/cnab/app")
 	}
-	action := rt.opts.Action
+	action := s.cfg.Action
 
-	for _, name := range sortedKeys(rt.opts.Params) {
+	for _, name := range slices.Sorted(maps.Keys(s.cfg.Params)) {
 		p, ok := b.m.Parameter(name)
 		if !ok {
-			return nil, withHint(fmt.Errorf("%w: --param %s: the manifest has no parameter %q", ErrUsage, name, name),
+			return nil, errkind.WithHint(fmt.Errorf("%w: parameter %q: the manifest has no such parameter", errkind.ErrUsage, name),
 				"parameters: "+strings.Join(paramNames(b.m), ", "))
 		}
-		v := rt.opts.Params[name]
+		v := s.cfg.Params[name]
 		if p.Path != "" {
 			data := []byte(v)
 			if p.Type == "file" {
 				data = []byte(base64.StdEncoding.EncodeToString(data))
 			}
-			if err := writeDest(rt.paths.real(p.Path), data); err != nil {
+			if err := writeDest(s.paths.real(p.Path), data); err != nil {
 				return nil, fmt.Errorf("set parameter %s: %w", name, err)
 			}
 			continue
 		}
 		set(p.EnvVar(), v)
 	}
-	for _, name := range sortedKeys(rt.opts.Creds) {
+	for _, name := range slices.Sorted(maps.Keys(s.cfg.Creds)) {
 		c, ok := credential(b.m, name)
 		if !ok {
-			return nil, withHint(fmt.Errorf("%w: --cred %s: the manifest has no credential %q", ErrUsage, name, name),
+			return nil, errkind.WithHint(fmt.Errorf("%w: credential %q: the manifest has no such credential", errkind.ErrUsage, name),
 				"credentials: "+strings.Join(credNames(b.m), ", "))
 		}
-		v := rt.opts.Creds[name]
+		v := s.cfg.Creds[name]
 		if c.Path != "" {
-			if err := writeDest(rt.paths.real(c.Path), []byte(v)); err != nil {
+			if err := writeDest(s.paths.real(c.Path), []byte(v)); err != nil {
 				return nil, fmt.Errorf("set credential %s: %w", name, err)
 			}
 		}
@@ -63,7 +65,11 @@ func (rt *Runtime) prepareEnv(b *bundle) ([]string, error) {
 		}
 	}
 
-	if !rt.paths.isRooted() {
+	if s.cfg.Installation != "" {
+		set("CNAB_INSTALLATION_NAME", s.cfg.Installation)
+		set("PORTER_INSTALLATION_NAME", s.cfg.Installation)
+	}
+	if !s.paths.isRooted() {
 		return env, nil
 	}
 	// A local run: inject what a CNAB driver would.
@@ -72,7 +78,17 @@ func (rt *Runtime) prepareEnv(b *bundle) ([]string, error) {
 		"CNAB_BUNDLE_NAME":    b.m.Name,
 		"CNAB_BUNDLE_VERSION": b.m.Version,
 	}
-	for _, k := range sortedKeys(defaults) {
+	if !has("CNAB_INSTALLATION_NAME") {
+		defaults["CNAB_INSTALLATION_NAME"] = b.m.Name
+	}
+	if !has("PORTER_INSTALLATION_NAME") {
+		inst, ok := environ.Lookup(env, "CNAB_INSTALLATION_NAME")
+		if !ok {
+			inst = b.m.Name
+		}
+		defaults["PORTER_INSTALLATION_NAME"] = inst
+	}
+	for _, k := range slices.Sorted(maps.Keys(defaults)) {
 		if !has(k) {
 			set(k, defaults[k])
 		}
@@ -93,11 +109,11 @@ func (rt *Runtime) prepareEnv(b *bundle) ([]string, error) {
 
 // nativeEnv is the environment of a native mixin: the action's, plus the
 // root for mixbox-aware runtimes (the exec mixin maps its paths with it).
-func (rt *Runtime) nativeEnv(env []string) []string {
-	if !rt.paths.isRooted() {
+func (s *session) nativeEnv(env []string) []string {
+	if !s.paths.isRooted() {
 		return env
 	}
-	return append(slices.Clone(env), "MIXBOX_CNAB_ROOT="+rt.paths.root)
+	return append(slices.Clone(env), "MIXBOX_CNAB_ROOT="+s.paths.root)
 }
 
 // driverValue is how cnab-go injects a value: strings verbatim, others as
@@ -148,11 +164,11 @@ func credNames(m *manifest.Manifest) []string {
 	return names
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+// lookup returns the value of name in env, "" when unset.
+func lookup(env []string, name string) string {
+	v, _ := environ.Lookup(env, name)
+	return v
 }
+
+// envMap turns NAME=VALUE entries into a map, later entries winning.
+func envMap(env []string) map[string]string { return environ.Map(env) }

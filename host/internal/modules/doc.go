@@ -1,0 +1,21 @@
+// Package modules loads wasm mixins for the host: it checks and compiles
+// each module once per process, keeps the compiled code on disk between
+// processes, and starts a module whose compiled code is not cached yet on
+// wazero's interpreter while the compiler fills the cache.
+//
+//	store := modules.New(modules.Options{CacheDir: dir, Version: "v1.2.3"})
+//	defer store.Close(ctx)
+//	l, err := store.Load(ctx, "exec", "built-in exec", bin)
+//	// l.Engine and l.Module make a wasm.Runner.
+//
+// A Store outlives runs and holds nothing of any one run: it is safe for
+// concurrent use by several runs at once.
+//
+// # Notes
+//
+// The disk cache is wazero's (wazero.NewCompilationCacheWithDir). Beside
+// its files the Store writes one marker per module, `mixbox-<sha256>.compiled`,
+// once the compiler has cached it, so that the next process knows before
+// loading whether the module is warm. Precompile fills the cache the same way
+// when an invocation image is built.
+package modules
