@@ -11,7 +11,6 @@ import (
 
 	"github.com/mixbox/mixbox/host"
 	"github.com/mixbox/mixbox/internal/testutil"
-	"github.com/mixbox/mixbox/mixins/exec/builtin"
 )
 
 // benchRoot lays out examples/hello under a root, with the native exec
@@ -27,10 +26,6 @@ func benchRoot(tb testing.TB) string {
 	data, err := os.ReadFile(native)
 	require.NoError(tb, err)
 	require.NoError(tb, os.WriteFile(dst, data, 0o755))
-	// Compiled code in the cache, as `mixbox precompile` leaves it in an image.
-	require.NoError(tb, host.Precompile(testCtx, host.PrecompileOptions{
-		CacheDir: filepath.Join(root, "cache"), BuiltIns: map[string][]byte{"exec": builtin.Wasm()},
-	}))
 	return root
 }
 
@@ -38,8 +33,8 @@ func newBenchRuntime(tb testing.TB, root string, interpreter bool) *host.Runtime
 	tb.Helper()
 	rt := host.New(host.Options{
 		Interpreter: interpreter,
-		CacheDir:    filepath.Join(root, "cache"),
-		BuiltIns:    map[string][]byte{"exec": builtin.Wasm()},
+		CacheDir:    cacheDir, // filled by TestMain, as `mixbox precompile` leaves it in an image
+		BuiltIns:    builtins(),
 	})
 	tb.Cleanup(func() { _ = rt.Close(testCtx) })
 	return rt

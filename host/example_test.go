@@ -44,7 +44,7 @@ uninstall:
 `), 0o644)
 
 	rt := host.New(host.Options{
-		CacheDir: filepath.Join(root, "cache"),
+		CacheDir: cacheDir, // a compiled-module cache, as `mixbox precompile` fills it
 		BuiltIns: map[string][]byte{"exec": builtin.Wasm()},
 	})
 	defer func() { _ = rt.Close(ctx) }()

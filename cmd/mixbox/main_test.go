@@ -28,13 +28,20 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	builds = testutil.NewBuilds(dir)
-	cacheDir = dir + "/cache"
-	// Fill the cache, so the tests run the built-in exec mixin compiled.
-	var out bytes.Buffer
-	if code := run(testCtx, []string{"mixbox", "precompile", "--cache-dir", cacheDir}, nil, &out, &out); code != 0 {
-		panic("precompile: " + out.String())
+	cache, fill, cleanup, err := testutil.SharedCache()
+	if err != nil {
+		panic(err)
+	}
+	cacheDir = cache
+	if fill {
+		// Fill the cache once, so the tests run the built-in exec mixin compiled.
+		var out bytes.Buffer
+		if code := run(testCtx, []string{"mixbox", "precompile", "--cache-dir", cacheDir}, nil, &out, &out); code != 0 {
+			panic("precompile: " + out.String())
+		}
 	}
 	code := m.Run()
+	cleanup()
 	_ = os.RemoveAll(dir) // a temp dir: nothing to keep
 	os.Exit(code)
 }

@@ -3,6 +3,7 @@ package mixintest_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mixbox/mixbox/host"
 	"github.com/mixbox/mixbox/host/mixintest"
+	"github.com/mixbox/mixbox/internal/testutil"
 	"github.com/mixbox/mixbox/mixins/exec/builtin"
 )
 
@@ -20,6 +23,29 @@ var testCtx = context.WithValue(context.Background(), testCtxKey{}, "mixintest")
 
 // testCtxKey marks the tests\' context.
 type testCtxKey struct{}
+
+// cacheDir is the compiled-module cache the package's tests share: the
+// built-in exec mixin compiled once (testutil.SharedCache).
+var cacheDir string
+
+func TestMain(m *testing.M) {
+	dir, fill, cleanup, err := testutil.SharedCache()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "make the test cache:", err)
+		os.Exit(2)
+	}
+	cacheDir = dir
+	if fill {
+		err := host.Precompile(testCtx, host.PrecompileOptions{CacheDir: dir, BuiltIns: map[string][]byte{"exec": builtin.Wasm()}})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "precompile the built-in exec mixin:", err)
+			os.Exit(2)
+		}
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
 
 // buildExecMixin returns the built-in exec mixin, the module mixbox embeds.
 func buildExecMixin(t *testing.T) []byte {
@@ -30,7 +56,7 @@ func buildExecMixin(t *testing.T) []byte {
 func TestRunSuite(t *testing.T) {
 	t.Parallel()
 	bin := buildExecMixin(t)
-	tester, err := mixintest.New(testCtx, bin, mixintest.Options{Name: "exec"})
+	tester, err := mixintest.New(testCtx, bin, mixintest.Options{Name: "exec", CacheDir: cacheDir})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, tester.Close(testCtx)) })
 
@@ -120,7 +146,7 @@ func TestTester_Run_engines(t *testing.T) {
 	bin := buildExecMixin(t)
 	suite, err := mixintest.LoadCases("testdata/pass.yaml")
 	require.NoError(t, err)
-	tester, err := mixintest.New(testCtx, bin, mixintest.Options{Engine: mixintest.Both, Name: "exec"})
+	tester, err := mixintest.New(testCtx, bin, mixintest.Options{Engine: mixintest.Both, Name: "exec", CacheDir: cacheDir})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, tester.Close(testCtx)) })
 	res, err := tester.Run(testCtx, suite.Cases[0])
