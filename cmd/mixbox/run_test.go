@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -192,26 +194,62 @@ func TestMixinInspectAndPack(t *testing.T) {
 }
 
 // TestRun_coldCache: with nothing compiled in the cache, the run starts at
-// once on the interpreter; after `mixbox precompile` the same cache is warm.
+// once on the interpreter and the compiler fills the cache; the next run,
+// and a run after `mixbox precompile`, run compiled code.
 func TestRun_coldCache(t *testing.T) {
 	t.Parallel()
+	engines := func(stdout string) []string {
+		t.Helper()
+		var got []string
+		for _, e := range jsonEvents(t, stdout) {
+			if e["event"] == "step_end" {
+				got = append(got, e["engine"].(string))
+			}
+		}
+		return got
+	}
 	cache := t.TempDir()
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
 	root := newRoot(t, helloManifest, nil)
-	code, stdout, stderr := runCLI(t, env, "run", "--cnab-root", root, "--action", "install")
+	code, stdout, stderr := runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
 	require.Equal(t, 0, code, stdout+stderr)
-	require.Contains(t, stdout, "Hello world\n")
+	require.Equal(t, []string{"interpreter"}, engines(stdout), "a cold module runs on the interpreter")
+	marker := func() []string {
+		marks, err := filepath.Glob(filepath.Join(cache, "mixbox-*.compiled"))
+		require.NoError(t, err)
+		return marks
+	}
+	require.Eventually(t, func() bool { return len(marker()) == 1 }, 5*time.Minute, 50*time.Millisecond,
+		"the compiler fills the cache while the cold run goes on")
 
-	code, stdout, stderr = runCLI(t, env, "precompile")
+	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
+	require.Equal(t, 0, code, stdout+stderr)
+	require.Equal(t, []string{"compiler"}, engines(stdout), "the next run is warm")
+
+	precompiled := t.TempDir()
+	env2 := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + precompiled}
+	code, stdout, stderr = runCLI(t, env2, "precompile")
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "compiled exec (built-in)")
-	marks, err := filepath.Glob(filepath.Join(cache, "mixbox-*.compiled"))
-	require.NoError(t, err)
-	require.Len(t, marks, 1)
-
-	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root, "--action", "install")
+	code, stdout, stderr = runCLI(t, env2, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
 	require.Equal(t, 0, code, stdout+stderr)
-	require.Contains(t, stdout, "Hello world\n")
+	require.Equal(t, []string{"compiler"}, engines(stdout), "a precompiled cache is warm")
+}
+
+// jsonEvents parses a JSON run log: every line must be one JSON object.
+func jsonEvents(t *testing.T, stdout string) []map[string]any {
+	t.Helper()
+	var events []map[string]any
+	for i, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+		var e map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &e), "line %d is not a JSON object: %q", i+1, line)
+		require.IsType(t, "", e["time"], "line %d has no time", i+1)
+		_, err := time.Parse(time.RFC3339Nano, e["time"].(string))
+		require.NoError(t, err, "line %d: time", i+1)
+		require.IsType(t, "", e["event"], "line %d has no event", i+1)
+		events = append(events, e)
+	}
+	return events
 }
 
 // TestRun_execErrorText: both forms of the exec mixin word a failing

@@ -109,16 +109,39 @@ func TestRun_logFormatJSON(t *testing.T) {
 	root := newRoot(t, nativeManifest, map[string]string{"cnab/app/mixins/probe/runtimes/probe-runtime": probeRuntime})
 	code, stdout, _ := runCLI(t, []string{"PATH=/usr/bin:/bin", "PASSWORD=s3cr3t-pw"}, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
 	require.Equal(t, 1, code)
-	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	require.Greater(t, len(lines), 3)
-	for _, l := range lines {
-		require.True(t, strings.HasPrefix(l, "{") && strings.HasSuffix(l, "}"), "not one JSON object per line: %q", l)
-	}
-	require.Contains(t, stdout, `"event":"run_start"`)
-	require.Contains(t, stdout, `"event":"step_end"`)
-	require.Contains(t, stdout, `"text":"pw=*******"`)
-	require.Contains(t, stdout, `"stream":"stderr","text":"also *******"`)
 	require.NotContains(t, stdout, "s3cr3t-pw")
+	events := jsonEvents(t, stdout)
+	var kinds []string
+	var outputs []string
+	for _, e := range events {
+		kind := e["event"].(string)
+		if len(kinds) == 0 || kinds[len(kinds)-1] != kind {
+			kinds = append(kinds, kind)
+		}
+		switch kind {
+		case "run_start":
+			require.Equal(t, "install", e["action"])
+			require.Equal(t, "native", e["bundle"])
+		case "step_start":
+			require.Equal(t, "Probe", e["text"])
+			require.EqualValues(t, 1, e["step"])
+			require.EqualValues(t, 2, e["steps"])
+		case "output":
+			outputs = append(outputs, e["stream"].(string)+":"+e["text"].(string))
+		case "step_end":
+			require.Equal(t, "probe", e["mixin"])
+			require.Equal(t, "native, unsandboxed", e["form"])
+			require.Nil(t, e["engine"], "a native step has no wasm engine")
+			require.Contains(t, e["error"], "exit status 3")
+			require.IsType(t, float64(0), e["duration_ms"])
+		case "run_end":
+			require.EqualValues(t, 1, e["step"], "steps ran")
+			require.EqualValues(t, 2, e["steps"])
+			require.Contains(t, e["error"], "install step 1 failed")
+		}
+	}
+	require.Equal(t, []string{"run_start", "warning", "step_start", "output", "step_end", "run_end"}, kinds)
+	require.ElementsMatch(t, []string{"stdout:pw=*******", "stderr:also *******"}, outputs)
 }
 
 // TestRun_signalStopsWasmGuest: SIGTERM stops a wasm guest spinning in a

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mixbox/mixbox/host/internal/mask"
+	"github.com/mixbox/mixbox/host/internal/step"
 )
 
 // runLog writes the run log in text (Porter's lines plus mixbox's step lines)
@@ -79,6 +80,7 @@ type event struct {
 	Steps      int    `json:"steps,omitempty"`
 	Mixin      string `json:"mixin,omitempty"`
 	Form       string `json:"form,omitempty"`
+	Engine     string `json:"engine,omitempty"`
 	Stream     string `json:"stream,omitempty"`
 	Text       string `json:"text,omitempty"`
 	DurationMS *int64 `json:"duration_ms,omitempty"`
@@ -124,11 +126,15 @@ func (l *runLog) description(i, n int, desc string) {
 	l.line("%s", desc)
 }
 
-func (l *runLog) stepEnd(i, n int, mixin, form string, d time.Duration, stepErr error) {
+func (l *runLog) stepEnd(i, n int, r step.Runner, d time.Duration, stepErr error) {
 	l.flush()
+	mixin, form := r.Name(), r.Form().String()
 	if l.json {
 		ms := d.Milliseconds()
 		e := event{Event: "step_end", Step: i, Steps: n, Mixin: mixin, Form: form, DurationMS: &ms}
+		if en, ok := r.(interface{ Engine() string }); ok {
+			e.Engine = en.Engine() // a wasm mixin: which wazero engine ran it
+		}
 		if stepErr != nil {
 			e.Error = l.masked(stepErr.Error())
 		}

@@ -154,7 +154,7 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		}
 		s.set.Add(b.sensitiveOutputs(res.Outputs)...)
 		applyErr := b.applyStepOutputs(action, res.Outputs)
-		s.log.stepEnd(i+1, n, ps.runner.Name(), ps.runner.Form().String(), time.Since(began), stepErr)
+		s.log.stepEnd(i+1, n, ps.runner, time.Since(began), stepErr)
 		if stepErr != nil {
 			err := stepFailed(action, i+1, ps.runner, stepErr)
 			if replayErr != nil && !errors.Is(stepErr, replayErr) {

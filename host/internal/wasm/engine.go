@@ -46,6 +46,7 @@ type Engine struct {
 	rt         wazero.Runtime
 	cache      wazero.CompilationCache
 	limitPages uint32
+	interp     bool
 	version    string
 	logger     *slog.Logger
 	sigs       hostSigs
@@ -88,6 +89,7 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 		rt:         wazero.NewRuntimeWithConfig(ctx, cfg),
 		cache:      cache,
 		limitPages: pages,
+		interp:     opts.Interpreter,
 		version:    opts.Version,
 		logger:     opts.Logger,
 		compiled:   map[[32]byte]*Module{},
@@ -119,6 +121,9 @@ func (e *Engine) init(ctx context.Context) error {
 	e.sigs = hostSigs{wasmabi.WASIModule: wasi, wasmabi.Module: mixboxSigs()}
 	return nil
 }
+
+// Interpreter reports whether the engine is wazero's interpreter.
+func (e *Engine) Interpreter() bool { return e.interp }
 
 // MemoryLimit returns the engine's memory cap in bytes.
 func (e *Engine) MemoryLimit() int64 { return int64(e.limitPages) * pageSize }

@@ -95,6 +95,15 @@ func (r *Runner) Name() string { return r.mod.name }
 // Form returns how the mixin runs.
 func (r *Runner) Form() step.Form { return r.opts.Form }
 
+// Engine names the wazero engine the runner's steps run on: "compiler" or
+// "interpreter".
+func (r *Runner) Engine() string {
+	if r.eng.Interpreter() {
+		return "interpreter"
+	}
+	return "compiler"
+}
+
 // Close implements step.Runner. A command module keeps no instance between
 // steps, so there is nothing to release.
 func (r *Runner) Close(context.Context) error { return nil }
