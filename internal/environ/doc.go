@@ -1,6 +1,14 @@
-// Package environ reads environments given as "NAME=VALUE" entries, the form
-// of os.Environ and exec.Cmd.Env: one lookup rule (the last entry of a name
-// wins, as for a process) for the CLI, the host and the guest SDK.
+// Package environ reads environment lists, the []string of KEY=VALUE
+// entries that os.Environ returns and exec.Cmd.Env takes, with one rule: a
+// later entry for a key wins, as os/exec does when it starts a process.
 //
-// It reads no process environment itself: callers pass the entries in.
+// It does not read the process's own environment: callers pass the list
+// they were given (mixbox reads os.Environ only in cmd/).
+//
+//	path, ok := environ.Lookup(env, "PATH")
+//
+// # Notes
+//
+// An entry without "=" or with an empty key is ignored. Keys are compared
+// exactly, also on Windows.
 package environ

@@ -161,6 +161,7 @@ func fail(code int, stderr string) reply {
 
 func TestExecute(t *testing.T) {
 	t.Parallel()
+	const dotRefused = `exec: "helper.sh": cannot run executable found relative to current directory`
 	bashStep := func(extra string) string {
 		return "install:\n  - exec:\n      command: bash\n      arguments: [-c, echo Hello World]\n" + extra
 	}
@@ -302,6 +303,23 @@ func TestExecute(t *testing.T) {
 			paths:     map[string]string{},
 			replies:   map[string]reply{"./helper.sh install": ok("hi\n")},
 			wantCalls: []wasmabi.ExecRequest{{Command: "./helper.sh", Args: []string{"install"}}},
+		},
+		{
+			name:      "a name found through a relative PATH entry does not run in wasm",
+			input:     "install:\n  - exec:\n      command: helper.sh\n",
+			files:     fstest.MapFS{"cnab/app/helper.sh": {Data: []byte("#!/bin/sh\n"), Mode: 0o755}},
+			replies:   map[string]reply{"helper.sh": {res: wasmabi.ExecResult{ExitCode: -1, Stderr: dotRefused}}},
+			wantCalls: []wasmabi.ExecRequest{{Command: "helper.sh"}},
+			wantErr:   "couldn't run command /cnab/app helper.sh: " + dotRefused,
+		},
+		{
+			name:      "a name found through a relative PATH entry does not run natively",
+			input:     "install:\n  - exec:\n      command: helper.sh\n",
+			files:     fstest.MapFS{"cnab/app/helper.sh": {Data: []byte("#!/bin/sh\n"), Mode: 0o755}},
+			paths:     map[string]string{"helper.sh": "helper.sh"},
+			replies:   map[string]reply{"helper.sh": {res: wasmabi.ExecResult{ExitCode: -1, Stderr: dotRefused}}},
+			wantCalls: []wasmabi.ExecRequest{{Command: "helper.sh"}},
+			wantErr:   "couldn't run command /cnab/app helper.sh: " + dotRefused,
 		},
 		{
 			name:      "PATH wins over a local file natively",

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"io/fs"
+	osexec "os/exec"
 	"path"
 	"strings"
 	"testing/fstest"
@@ -79,7 +80,8 @@ func (f *fakeHost) Stat(name string) (fs.FileInfo, error) {
 }
 
 // nativeFake is a fakeHost that also resolves bare names, like the native
-// backend: paths maps a name to where it is on the PATH.
+// backend: paths maps a name to where it is on the PATH; a relative path is
+// a name found through a relative PATH entry, which LookPath refuses.
 type nativeFake struct {
 	*fakeHost
 	paths map[string]string
@@ -88,7 +90,9 @@ type nativeFake struct {
 var _ guest.PathLooker = nativeFake{}
 
 func (n nativeFake) LookPath(name string) (string, error) {
-	if p, ok := n.paths[name]; ok {
+	if p, ok := n.paths[name]; ok && !path.IsAbs(p) {
+		return "", &osexec.Error{Name: name, Err: osexec.ErrDot}
+	} else if ok {
 		return p, nil
 	}
 	return "", &guest.ExecError{Status: wasmabi.ENotFound}

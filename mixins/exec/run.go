@@ -93,7 +93,9 @@ func (r runner) resolve(s Instruction) (command, error) {
 		if pl, ok := r.h.(guest.PathLooker); ok {
 			if lp, err := pl.LookPath(name); err == nil {
 				name = lp
-			} else if r.localFile(name) {
+			} else if errors.Is(err, wasmabi.ENotFound) && r.localFile(name) {
+				// Not on the PATH (a name the PATH finds through a
+				// relative entry is refused, not run from here).
 				name = "./" + name
 			}
 		}

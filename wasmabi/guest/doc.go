@@ -36,6 +36,17 @@
 // ReadFile/Stat, the outputs directory) to DIR+path, so messages still print
 // /cnab/app exactly as under Porter.
 //
+// # Commands
+//
+// Both builds find a bare command name with the same rule (the wasm host's
+// and the native backend's look-ups are one function, internal/procexec):
+// the absolute entries of the PATH in order; a name found first through a
+// relative entry ("." or "") does not run, as os/exec refuses it. The
+// native backend runs a command in its own process group; when the context
+// ends the group gets SIGTERM and, after NativeOptions.WaitDelay or once the
+// command is done, SIGKILL. A command killed by signal N reports exit code
+// 128+N and the signal's name.
+//
 // # Notes
 //
 // The native backend does not mask: Mask is a no-op, because under Porter and

@@ -58,7 +58,9 @@ type Host interface {
 // PathLooker is implemented by hosts that can resolve a bare command name on
 // the PATH before running it (the native backend). A wasm mixin cannot: its
 // host resolves names itself. LookPath returns an error matching
-// wasmabi.ENotFound when name is not on the PATH.
+// wasmabi.ENotFound when name is not on the PATH, and one matching
+// exec.ErrDot (not ENotFound) when the PATH finds it first through a
+// relative entry: such a name is refused, not run from the working directory.
 type PathLooker interface {
 	LookPath(name string) (string, error)
 }

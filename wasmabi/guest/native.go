@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mixbox/mixbox/internal/environ"
+	"github.com/mixbox/mixbox/internal/procexec"
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
@@ -167,37 +169,18 @@ func (h *nativeHost) Log(level wasmabi.LogLevel, msg string) error {
 // output (Porter or mixbox) masks it.
 func (h *nativeHost) Mask(string) error { return nil }
 
-// LookPath finds a bare name on the PATH of the host's environment.
+// LookPath finds a bare name on the PATH of the host's environment with
+// procexec's rule: relative entries are taken from the working directory,
+// and a name found through one is refused. The error matches
+// wasmabi.ENotFound when name is not on the PATH, and exec.ErrDot (but not
+// ENotFound) when a relative entry holds it.
 func (h *nativeHost) LookPath(name string) (string, error) {
-	return lookPath(name, h.getenv("PATH"))
-}
-
-func (h *nativeHost) getenv(key string) string {
-	v := ""
-	for _, kv := range h.o.Env {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val
-		}
+	pathEnv, _ := environ.Lookup(h.o.Env, "PATH")
+	p, err := procexec.LookPath(name, pathEnv, h.physical(h.o.Dir))
+	if errors.Is(err, exec.ErrNotFound) {
+		return "", &ExecError{Status: wasmabi.ENotFound, Err: err}
 	}
-	return v
-}
-
-// lookPath is exec.LookPath over an explicit PATH value.
-func lookPath(name, pathEnv string) (string, error) {
-	notFound := &ExecError{Status: wasmabi.ENotFound, Err: &exec.Error{Name: name, Err: exec.ErrNotFound}}
-	if strings.Contains(name, "/") || name == "" {
-		return "", notFound
-	}
-	for _, dir := range filepath.SplitList(pathEnv) {
-		if dir == "" {
-			continue // Go's LookPath refuses the current directory too
-		}
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", notFound
+	return p, err
 }
 
 // resolve returns the host path to execute for a bare or absolute command.
@@ -246,6 +229,11 @@ func (h *nativeHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi
 	} else {
 		cmdPath, err = h.resolve(req.Command)
 	}
+	if errors.Is(err, exec.ErrDot) {
+		// Found, but through a relative PATH entry: it cannot start, as
+		// os/exec says (abi-v1.md §3: exit_code -1, the reason in stderr).
+		return wasmabi.ExecResult{ExitCode: -1, Stderr: err.Error()}, nil
+	}
 	if err != nil {
 		return wasmabi.ExecResult{}, err
 	}
@@ -254,7 +242,7 @@ func (h *nativeHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(req.TimeoutMS)*time.Millisecond)
 		defer cancel()
 	}
-	cmd := exec.CommandContext(ctx, cmdPath, req.Args...)
+	cmd := procexec.Command(ctx, h.o.WaitDelay, cmdPath, req.Args...)
 	cmd.Args[0] = req.Command
 	cmd.Dir = h.physical(dir)
 	cmd.Env = mergeEnv(h.o.Env, req.Env)
@@ -268,11 +256,14 @@ func (h *nativeHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi
 	} else {
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	}
-	setProcessGroup(cmd)
-	cmd.WaitDelay = h.o.WaitDelay
 
 	start := time.Now()
-	runErr := cmd.Run()
+	runErr := cmd.Start()
+	if runErr == nil {
+		stop := procexec.Watch(ctx, cmd.Process.Pid, h.o.WaitDelay)
+		runErr = cmd.Wait()
+		stop()
+	}
 	res := wasmabi.ExecResult{
 		Stdout:     stdout.String(),
 		Stderr:     stderr.String(),
@@ -285,8 +276,8 @@ func (h *nativeHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi
 	switch {
 	case runErr == nil:
 	case errors.As(runErr, &exitErr):
-		res.ExitCode = exitCode(exitErr)
-		res.Signal = signalName(exitErr)
+		res.ExitCode = procexec.ExitCode(exitErr.ProcessState)
+		res.Signal = procexec.SignalName(exitErr.ProcessState)
 	default:
 		// Found but could not start: exit_code -1 with the reason in stderr,
 		// naming the command as given (abi-v1.md §3).

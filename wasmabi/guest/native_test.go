@@ -6,9 +6,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +153,26 @@ func TestNative_ExecCancel(t *testing.T) {
 	require.Less(t, time.Since(start), 3*time.Second, "cancel should SIGTERM the process group")
 }
 
+// TestNative_ExecCancel_group: the cancelled command's whole group is
+// killed once the grace period is over, a child that ignores SIGTERM too.
+func TestNative_ExecCancel_group(t *testing.T) {
+	t.Parallel()
+	h, _, _ := newTestHost(t)
+	h.o.WaitDelay = 300 * time.Millisecond
+	ctx, cancel := contextWithTimeout(200 * time.Millisecond)
+	defer cancel()
+	got, err := h.Exec(ctx, wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", `trap "" TERM; sleep 30 & echo $!; wait`}, Stream: new(false)})
+	require.NoError(t, err)
+	require.Equal(t, "killed", got.Signal)
+	require.True(t, got.TimedOut)
+	pid, err := strconv.Atoi(strings.TrimSpace(got.Stdout))
+	require.NoError(t, err, "the child's pid: %q", got.Stdout)
+	require.Eventually(t, func() bool {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		return err != nil || strings.Contains(string(stat), ") Z ")
+	}, 5*time.Second, 10*time.Millisecond, "the child that ignored SIGTERM was killed with its group")
+}
+
 func TestNative_SetOutput(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -212,6 +236,48 @@ func TestNative_LookPath(t *testing.T) {
 	require.True(t, filepath.IsAbs(p))
 	_, err = h.LookPath("run.sh")
 	require.ErrorIs(t, err, wasmabi.ENotFound, "the working directory is not searched")
+}
+
+// TestNative_LookPath_relative: a name the PATH finds through a relative
+// entry, taken from the working directory, is refused and does not run: the
+// exec mixin must not fall back to the file (it is not ENotFound) and Exec
+// reports a command that could not start, worded as os/exec words it.
+func TestNative_LookPath_relative(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, path, command string
+		wantErr             error
+	}{
+		{"dot", ".:/usr/bin:/bin", "run.sh", exec.ErrDot},
+		{"an empty entry", ":/usr/bin:/bin", "run.sh", exec.ErrDot},
+		{"a relative directory", "sub:/usr/bin:/bin", "here.sh", exec.ErrDot},
+		{"a relative entry that does not hold it", "sub:/usr/bin:/bin", "run.sh", wasmabi.ENotFound},
+		{"an absolute entry first", "/usr/bin:/bin:.", "sh", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, _, _ := newTestHost(t)
+			h.o.Env = []string{"PATH=/nowhere", "PATH=" + tc.path}
+			p, err := h.LookPath(tc.command)
+			res, execErr := h.Exec(testCtx, wasmabi.ExecRequest{Command: tc.command, Args: []string{"-c", "true"}, Stream: new(false)})
+			switch {
+			case tc.wantErr == nil:
+				require.NoError(t, err)
+				require.True(t, filepath.IsAbs(p))
+				require.NoError(t, execErr)
+				require.Zero(t, res.ExitCode)
+			case errors.Is(tc.wantErr, exec.ErrDot):
+				require.ErrorIs(t, err, exec.ErrDot)
+				require.NotErrorIs(t, err, wasmabi.ENotFound)
+				require.NoError(t, execErr)
+				require.Equal(t, wasmabi.ExecResult{ExitCode: -1, Stderr: fmt.Sprintf("exec: %q: cannot run executable found relative to current directory", tc.command)}, res)
+			default:
+				require.ErrorIs(t, err, tc.wantErr)
+				require.ErrorIs(t, execErr, tc.wantErr)
+			}
+		})
+	}
 }
 
 func TestNative_Log(t *testing.T) {

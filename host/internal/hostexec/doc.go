@@ -25,8 +25,11 @@
 // or file system. The allowed request's command path and dir are then
 // followed through the host's symlinks: one shipped in the bundle that
 // leads out of it (for the dir: out of it and of the policy's dirs) is
-// E_DENIED too, before any look-up. A bare name is looked up only on the PATH of Options.Env,
-// skipping relative directories. Commands never run through a shell. A
+// E_DENIED too, before any look-up. A bare name is looked up only on the
+// PATH of Options.Env, with internal/procexec's rule: a name that the PATH
+// finds through a relative entry ("." included, taken from the bundle
+// directory) is not run but fails to start (exit code -1), as os/exec
+// refuses it. Commands never run through a shell. A
 // command gets PATH and HOME, the variables the policy passes through, and
 // the request's env; nothing else unless the policy says inheritEnv.
 //
@@ -37,7 +40,9 @@
 // stderr are cut at captureBytes each; the flags say that more came. A
 // command's exit by signal N is reported as exit code 128+N. When the
 // command's descendants keep its stdout or stderr open after it exits, Exec
-// waits for them up to the timeout, then stops the process group. Symbolic
+// waits for them up to the timeout, then stops the process group: SIGTERM,
+// and SIGKILL after Options.KillGrace or once the command and its output
+// are done (procexec.Watch). Symbolic
 // links that stay inside the bundle directory are followed as the kernel
 // does. The symlink check and the start are not atomic: the bundle is
 // assumed not to change during a run (the guest's mount is read-only).

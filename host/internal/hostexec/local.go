@@ -5,17 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/mixbox/mixbox/host/internal/policy"
+	"github.com/mixbox/mixbox/internal/environ"
+	"github.com/mixbox/mixbox/internal/procexec"
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
@@ -38,8 +38,10 @@ type Options struct {
 	// policy's dirs) are host paths. "" is "/".
 	Root string
 	// LookPath finds a bare command name on the host and returns its
-	// absolute path; an error means not found. Nil searches the absolute
-	// directories of Env's PATH for an executable regular file.
+	// absolute path. An error matching exec.ErrDot (found through a
+	// relative PATH entry) fails the call as a command that cannot start;
+	// any other error means not found. Nil is procexec.LookPath over Env's
+	// PATH, its relative entries taken from the bundle directory.
 	LookPath func(name string) (string, error)
 	// KillGrace is the time between SIGTERM and SIGKILL to the command's
 	// process group on a timeout or cancel; zero is DefaultKillGrace.
@@ -67,22 +69,20 @@ func New(opts Options) *Local {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	env := make(map[string]string, len(opts.Env))
-	for _, kv := range opts.Env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
-			env[k] = v
-		}
+	l := &Local{opts: opts, env: environ.Map(opts.Env)}
+	if l.opts.LookPath == nil {
+		pathEnv, bundle := l.env["PATH"], l.hostPath(policy.BundleDir)
+		l.opts.LookPath = func(name string) (string, error) { return procexec.LookPath(name, pathEnv, bundle) }
 	}
-	if opts.LookPath == nil {
-		opts.LookPath = searchPath(env["PATH"])
-	}
-	return &Local{opts: opts, env: env}
+	return l
 }
 
 // Exec checks and runs one call. The order of its refusals follows
 // abi-v1.md §8.2: a request the policy refuses, or whose command or dir
-// leaves the bundle through a symlink, is E_DENIED before any look-up; a granted command that is absent is E_NOTFOUND; one that is found
-// but cannot start gives exit code -1 with the reason in stderr.
+// leaves the bundle through a symlink, is E_DENIED before any look-up; a
+// granted command that is absent is E_NOTFOUND; one that is found but
+// cannot start, or that the PATH finds only through a relative entry, gives
+// exit code -1 with the reason in stderr.
 func (l *Local) Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error) {
 	pol := l.opts.Policy
 	r := policy.Resolve(c.Request)
@@ -102,6 +102,10 @@ func (l *Local) Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error) {
 		}
 	} else {
 		found, err := l.opts.LookPath(r.Command)
+		if errors.Is(err, exec.ErrDot) {
+			l.opts.Logger.DebugContext(ctx, "exec refused", "mixin", c.Mixin, "step", c.Step, "command", r.Command, "error", err)
+			return startFailure(time.Now(), err), nil
+		}
 		if err != nil || found == "" {
 			return wasmabi.ExecResult{}, fmt.Errorf("look up command %q on the PATH: %w", r.Command, wasmabi.ENotFound)
 		}
@@ -216,22 +220,6 @@ func (l *Local) environ(pol policy.Mixin, extra map[string]string) []string {
 	return out
 }
 
-// searchPath returns a LookPath over the absolute directories of pathEnv.
-func searchPath(pathEnv string) func(string) (string, error) {
-	return func(name string) (string, error) {
-		for _, dir := range filepath.SplitList(pathEnv) {
-			if !filepath.IsAbs(dir) {
-				continue // "." or "" would find files of the working directory
-			}
-			p := filepath.Join(dir, name)
-			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-				return p, nil
-			}
-		}
-		return "", fmt.Errorf("look up %q: %w", name, fs.ErrNotExist)
-	}
-}
-
 // run is one command to start.
 type run struct {
 	path    string
@@ -250,12 +238,9 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 	runCtx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 
-	cmd := exec.CommandContext(runCtx, r.path, r.args...)
+	cmd := procexec.Command(runCtx, l.opts.KillGrace, r.path, r.args...)
 	cmd.Dir = r.dir
 	cmd.Env = r.env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return signalGroup(cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = l.opts.KillGrace
 
 	var tee sync.Mutex // Call.Stdout and Call.Stderr may share a console
 	stdout := &capture{limit: r.capture}
@@ -276,28 +261,9 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 		return startFailure(start, err)
 	}
 	pipes.closeChild()
-	pid := cmd.Process.Pid
-
-	// The process group gets SIGKILL a grace period after the deadline,
-	// unless everything is done by then.
-	done := make(chan struct{})
-	killed := make(chan struct{})
-	go func() {
-		defer close(killed)
-		select {
-		case <-done:
-			return
-		case <-runCtx.Done():
-		}
-		_ = signalGroup(pid, syscall.SIGTERM) // the leader may be gone already; its children are not
-		t := time.NewTimer(l.opts.KillGrace)
-		defer t.Stop()
-		select {
-		case <-done:
-		case <-t.C:
-			_ = signalGroup(pid, syscall.SIGKILL) // best effort: the group may be gone
-		}
-	}()
+	// The process group gets SIGKILL a grace period after the deadline, or
+	// once everything is done if that is sooner.
+	stop := procexec.Watch(runCtx, cmd.Process.Pid, l.opts.KillGrace)
 
 	readers := pipes.read(stdout, stderr)
 	_ = cmd.Wait() // the exit status is in cmd.ProcessState; ctx errors are timedOut
@@ -313,13 +279,12 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 		}
 	}
 	timedOut := runCtx.Err() != nil
-	close(done)
-	<-killed
+	stop()
 	pipes.closeParent()
 
 	res := wasmabi.ExecResult{
-		ExitCode:        exitCode(cmd.ProcessState),
-		Signal:          signalName(cmd.ProcessState),
+		ExitCode:        procexec.ExitCode(cmd.ProcessState),
+		Signal:          procexec.SignalName(cmd.ProcessState),
 		Stdout:          stdout.buf.String(),
 		Stderr:          stderr.buf.String(),
 		StdoutTruncated: stdout.truncated,
@@ -332,40 +297,6 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 
 func startFailure(start time.Time, err error) wasmabi.ExecResult {
 	return wasmabi.ExecResult{ExitCode: -1, Stderr: err.Error(), DurationMS: time.Since(start).Milliseconds()}
-}
-
-// signalName names the signal that killed the command, or "".
-func signalName(ps *os.ProcessState) string {
-	if ps == nil {
-		return ""
-	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return ws.Signal().String()
-	}
-	return ""
-}
-
-// exitCode is the command's exit status; 128+N for a signal N, as a shell
-// reports it.
-func exitCode(ps *os.ProcessState) int {
-	if ps == nil {
-		return -1
-	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return ps.ExitCode()
-}
-
-// signalGroup sends sig to the process group led by pid.
-func signalGroup(pid int, sig syscall.Signal) error {
-	if err := syscall.Kill(-pid, sig); err != nil {
-		if errors.Is(err, syscall.ESRCH) {
-			return os.ErrProcessDone
-		}
-		return fmt.Errorf("signal process group %d: %w", pid, err)
-	}
-	return nil
 }
 
 // capture keeps up to limit bytes of a stream and tees it.

@@ -487,18 +487,49 @@ func TestNew_zeroOptions(t *testing.T) {
 	require.ErrorIs(t, err, wasmabi.EDenied, "the zero Options grant nothing")
 }
 
-func TestSearchPath(t *testing.T) {
+// TestNew_lookPath: without Options.LookPath a bare name is looked up with
+// procexec's rule on Env's PATH, relative entries taken from the bundle
+// directory: a name found through one does not run (exit code -1, the
+// reason in stderr, as Go words it), a missing directory is skipped, and a
+// name nowhere on the PATH is E_NOTFOUND.
+func TestNew_lookPath(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "tool"), []byte("#!/bin/sh\n"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "data"), []byte("x"), 0o644))
-	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
-	look := searchPath(".:" + dir)
-	got, err := look("tool")
-	require.NoError(t, err)
-	require.Equal(t, filepath.Join(dir, "tool"), got)
-	for _, name := range []string{"data", "sub", "none"} {
-		_, err := look(name)
-		require.Error(t, err, name)
+	bin := t.TempDir()
+	script := func(dir, name, says string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\necho "+says+"\n"), 0o755))
+	}
+	script(bin, "tool", "tool from the PATH")
+	script(bin, "both", "both from the PATH")
+	tests := []struct {
+		name, path, command string
+		want                wasmabi.ExecResult
+		wantErr             error
+	}{
+		{"an absolute entry", bin, "tool", wasmabi.ExecResult{Stdout: "tool from the PATH\n", Path: filepath.Join(bin, "tool")}, nil},
+		{"a missing directory is skipped", filepath.Join(bin, "missing") + ":" + bin, "tool", wasmabi.ExecResult{Stdout: "tool from the PATH\n", Path: filepath.Join(bin, "tool")}, nil},
+		{"an absolute entry before dot", bin + ":.", "both", wasmabi.ExecResult{Stdout: "both from the PATH\n", Path: filepath.Join(bin, "both")}, nil},
+		{"dot finds the bundle's file first", ".:" + bin, "both", wasmabi.ExecResult{ExitCode: -1, Stderr: `exec: "both": cannot run executable found relative to current directory`}, nil},
+		{"a relative entry is the bundle's", "sub:" + bin, "deep", wasmabi.ExecResult{ExitCode: -1, Stderr: `exec: "deep": cannot run executable found relative to current directory`}, nil},
+		{"dot does not hold it", ".:" + bin, "tool", wasmabi.ExecResult{Stdout: "tool from the PATH\n", Path: filepath.Join(bin, "tool")}, nil},
+		{"nowhere on the PATH", ".:" + bin, "none", wasmabi.ExecResult{}, wasmabi.ENotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			app := filepath.Join(root, "cnab", "app")
+			require.NoError(t, os.MkdirAll(filepath.Join(app, "sub"), 0o755))
+			script(app, "both", "both from the bundle")
+			script(filepath.Join(app, "sub"), "deep", "deep from the bundle")
+			l := New(Options{Policy: anyCommand(), Env: []string{"PATH=" + tc.path}, Root: root})
+			got, err := l.Exec(testCtx, Call{Mixin: "m", Request: wasmabi.ExecRequest{Command: tc.command, Stream: noStream()}})
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			got.DurationMS = 0
+			require.Equal(t, tc.want, got)
+		})
 	}
 }

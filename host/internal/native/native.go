@@ -10,10 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/mixbox/mixbox/host/internal/step"
+	"github.com/mixbox/mixbox/internal/procexec"
 )
 
 // maxOutputFile bounds one output file read back from the outputs directory.
@@ -71,7 +71,7 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 	if err := os.MkdirAll(r.opts.OutputsDir, 0o770); err != nil {
 		return step.Result{}, fmt.Errorf("create outputs dir: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, r.opts.Path, in.Args...)
+	cmd := procexec.Command(ctx, r.opts.WaitDelay, r.opts.Path, in.Args...)
 	cmd.Args[0] = r.opts.Path
 	cmd.Dir = r.opts.Dir
 	cmd.Env = r.opts.Env
@@ -80,16 +80,10 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 	var stderr tailBuffer
 	stderr.max = maxStderr
 	cmd.Stderr = io.MultiWriter(sio.Stderr, &stderr)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		// Signal the whole group: the mixin and whatever it started.
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-	}
-	cmd.WaitDelay = r.opts.WaitDelay
 	runErr := cmd.Run()
 	if cmd.Process != nil {
 		// Make sure nothing of the group outlives the step.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the group may be gone already
+		_ = procexec.KillGroup(cmd.Process.Pid) // the group may be gone already
 	}
 
 	outputs, outErr := collect(r.opts.OutputsDir)

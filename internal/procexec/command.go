@@ -1,0 +1,98 @@
+package procexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ErrBareName is the start error of a Command given a bare name: look the
+// name up with LookPath and pass the path it returns.
+var ErrBareName = errors.New("a bare command name is not a path; look it up with LookPath first")
+
+// Command returns the exec.Cmd that runs the program at path with args in
+// its own process group. When ctx is done the group gets SIGTERM, and grace
+// later Wait stops waiting for the command: its leader is killed and its
+// pipes are closed (exec.Cmd.Cancel and WaitDelay). Use Watch to kill the
+// rest of the group too. The caller sets Dir, Env and the stdio.
+//
+// path must be a path, absolute or with a separator: Command never looks a
+// name up on the process's own PATH, as exec.Command would, and a bare name
+// fails at Start with ErrBareName.
+func Command(ctx context.Context, grace time.Duration, path string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, path, args...)
+	if !strings.ContainsRune(path, '/') && !strings.ContainsRune(path, filepath.Separator) {
+		cmd.Path = path
+		cmd.Err = fmt.Errorf("start %q: %w", path, ErrBareName)
+	}
+	setGroup(cmd)
+	cmd.WaitDelay = grace
+	return cmd
+}
+
+// TerminateGroup sends SIGTERM to the process group led by pid. A group
+// that is gone gives os.ErrProcessDone.
+func TerminateGroup(pid int) error { return signalGroup(pid, sigTerm) }
+
+// KillGroup sends SIGKILL to the process group led by pid. A group that is
+// gone gives os.ErrProcessDone.
+func KillGroup(pid int) error { return signalGroup(pid, sigKill) }
+
+// Watch stops the process group led by pid (a started Command) when ctx is
+// done: SIGTERM at once, then SIGKILL the grace period later or when stop
+// is called, whichever comes first. stop ends the watch and returns once no
+// signal is in flight; call it once, when the command and everything that
+// reads its output are done. A ctx that is never done sends nothing.
+func Watch(ctx context.Context, pid int, grace time.Duration) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		_ = TerminateGroup(pid) // the leader may be gone already; its children are not
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+		}
+		_ = KillGroup(pid) // best effort: the group may be gone
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// ExitCode is the exit status of a finished process as a shell reports it:
+// its exit code, or 128+N for a process that signal N killed, so a killed
+// process is never 0 and never negative. A nil state (the process never
+// started) is -1.
+func ExitCode(ps *os.ProcessState) int {
+	if ps == nil {
+		return -1
+	}
+	if sig, ok := signaled(ps); ok {
+		return 128 + sig
+	}
+	return ps.ExitCode()
+}
+
+// SignalName names the signal that killed the process as Go's
+// syscall.Signal does ("killed", "terminated"), or "" for a process that
+// exited (or never started).
+func SignalName(ps *os.ProcessState) string {
+	if ps == nil {
+		return ""
+	}
+	return signalName(ps)
+}

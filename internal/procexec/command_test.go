@@ -1,0 +1,221 @@
+//go:build unix
+
+package procexec
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// testCtx is the context of tests (wazero's pattern: not Background).
+var testCtx = context.WithValue(context.Background(), testCtxKey{}, "procexec")
+
+type testCtxKey struct{}
+
+// TestHelperProcess is not a test: the other tests run the test binary as
+// a command through helper. Its first argument is the mode.
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv("PROCEXEC_HELPER") != "1" {
+		t.Skip("run as a command by other tests")
+	}
+	args := os.Args
+	for len(args) > 0 && args[0] != "--" {
+		args = args[1:]
+	}
+	args = args[1:]
+	switch args[0] {
+	case "exit": // exit with the code args[1]
+		code, _ := strconv.Atoi(args[1])
+		os.Exit(code)
+	case "sleep": // wait to be signalled; SIGTERM ends it (the default)
+		fmt.Println("ready")
+		time.Sleep(time.Minute)
+	case "ignore-term": // wait to be killed
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("ready")
+		time.Sleep(time.Minute)
+	case "group": // start an ignore-term child in the group, write its pid to args[1]
+		child := exec.Command(os.Args[0], helperArgs("ignore-term")...)
+		child.Env = os.Environ()
+		out, err := child.StdoutPipe()
+		if err != nil || child.Start() != nil {
+			os.Exit(3)
+		}
+		line := make([]byte, len("ready\n"))
+		if _, err := out.Read(line); err != nil {
+			os.Exit(4)
+		}
+		if err := os.WriteFile(args[1], []byte(strconv.Itoa(child.Process.Pid)), 0o644); err != nil {
+			os.Exit(5)
+		}
+		fmt.Println("ready")
+		time.Sleep(time.Minute)
+	}
+	os.Exit(0)
+}
+
+func helperArgs(mode string, args ...string) []string {
+	return append([]string{"-test.run=^TestHelperProcess$", "--", mode}, args...)
+}
+
+// helper returns a Command that runs the test binary in mode.
+func helper(t *testing.T, ctx context.Context, grace time.Duration, mode string, args ...string) *exec.Cmd {
+	t.Helper()
+	self, err := os.Executable()
+	require.NoError(t, err)
+	cmd := Command(ctx, grace, self, helperArgs(mode, args...)...)
+	cmd.Env = append(os.Environ(), "PROCEXEC_HELPER=1")
+	return cmd
+}
+
+// startReady starts cmd and waits for its "ready" line.
+func startReady(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	line := make([]byte, len("ready\n"))
+	_, err = out.Read(line)
+	require.NoError(t, err)
+	require.Equal(t, "ready\n", string(line))
+}
+
+// alive reports whether pid is a process that has not exited (a zombie
+// has exited).
+func alive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		_, noProc := os.Stat("/proc/self/stat")
+		return noProc != nil // without procfs, kill(0) decides
+	}
+	// pid (comm) STATE ...: comm may hold spaces, so look after the last ')'.
+	rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
+	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
+}
+
+func TestCommand_exit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		mode       string
+		args       []string
+		cancel     bool
+		wantCode   int
+		wantSignal string
+	}{
+		{"success", "exit", []string{"0"}, false, 0, ""},
+		{"an exit code", "exit", []string{"7"}, false, 7, ""},
+		{"cancelled: SIGTERM to the group", "sleep", nil, true, 128 + int(syscall.SIGTERM), "terminated"},
+		{"SIGTERM ignored: killed after the grace period", "ignore-term", nil, true, 128 + int(syscall.SIGKILL), "killed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(testCtx)
+			defer cancel()
+			cmd := helper(t, ctx, 200*time.Millisecond, tc.mode, tc.args...)
+			start := time.Now()
+			if tc.cancel {
+				startReady(t, cmd)
+				cancel()
+				_ = cmd.Wait() // the status is in ProcessState
+			} else {
+				_ = cmd.Run()
+			}
+			require.NotNil(t, cmd.ProcessState)
+			require.Equal(t, tc.wantCode, ExitCode(cmd.ProcessState))
+			require.Equal(t, tc.wantSignal, SignalName(cmd.ProcessState))
+			require.Less(t, time.Since(start), 10*time.Second)
+		})
+	}
+}
+
+func TestCommand_ownGroup(t *testing.T) {
+	t.Parallel()
+	cmd := helper(t, testCtx, time.Second, "sleep")
+	startReady(t, cmd)
+	pgid, err := syscall.Getpgid(cmd.Process.Pid)
+	require.NoError(t, err)
+	require.Equal(t, cmd.Process.Pid, pgid, "the command leads its own group")
+	require.NotEqual(t, syscall.Getpgrp(), pgid)
+	require.NoError(t, TerminateGroup(cmd.Process.Pid))
+	_ = cmd.Wait()
+	require.Equal(t, "terminated", SignalName(cmd.ProcessState))
+	require.ErrorIs(t, KillGroup(cmd.Process.Pid), os.ErrProcessDone, "a group that is gone")
+}
+
+func TestCommand_bareName(t *testing.T) {
+	t.Parallel()
+	err := Command(testCtx, time.Second, "sh", "-c", "true").Run()
+	require.ErrorIs(t, err, ErrBareName, "a bare name is never looked up on the process's PATH")
+}
+
+func TestExitCode_notStarted(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, -1, ExitCode(nil))
+	require.Empty(t, SignalName(nil))
+}
+
+// TestWatch: a cancelled command's group gets SIGKILL once the command is
+// done, so a child that ignores SIGTERM does not outlive it; without a
+// cancel, Watch sends nothing.
+func TestWatch(t *testing.T) {
+	t.Parallel()
+	t.Run("cancelled", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(testCtx)
+		defer cancel()
+		pidFile := filepath.Join(t.TempDir(), "child")
+		cmd := helper(t, ctx, time.Minute, "group", pidFile)
+		startReady(t, cmd)
+		stop := Watch(ctx, cmd.Process.Pid, time.Minute)
+		data, err := os.ReadFile(pidFile)
+		require.NoError(t, err)
+		child, err := strconv.Atoi(string(data))
+		require.NoError(t, err)
+		cancel()
+		_ = cmd.Wait() // the leader dies of SIGTERM
+		require.Equal(t, "terminated", SignalName(cmd.ProcessState))
+		require.True(t, alive(child), "the child ignores SIGTERM")
+		stop()
+		require.Eventually(t, func() bool { return !alive(child) }, 5*time.Second, 10*time.Millisecond,
+			"stop sent SIGKILL to what was left of the group")
+	})
+	t.Run("not cancelled", func(t *testing.T) {
+		t.Parallel()
+		cmd := helper(t, testCtx, time.Second, "sleep")
+		startReady(t, cmd)
+		stop := Watch(testCtx, cmd.Process.Pid, time.Millisecond)
+		stop()
+		require.True(t, alive(cmd.Process.Pid), "no signal without a cancel")
+		require.NoError(t, KillGroup(cmd.Process.Pid))
+		_ = cmd.Wait()
+		require.Equal(t, "killed", SignalName(cmd.ProcessState))
+	})
+	t.Run("grace ends first", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(testCtx)
+		defer cancel()
+		cmd := helper(t, ctx, time.Minute, "ignore-term")
+		startReady(t, cmd)
+		stop := Watch(ctx, cmd.Process.Pid, 100*time.Millisecond)
+		defer stop()
+		cancel()
+		_ = cmd.Wait() // Watch kills it, long before WaitDelay
+		require.Equal(t, "killed", SignalName(cmd.ProcessState))
+	})
+}
