@@ -80,6 +80,6 @@ func Pack(bin, meta []byte) ([]byte, error) {
 		return nil, errkind.WithHint(fmt.Errorf("%w: %w", ErrUsage, err),
 			"the metadata is YAML or JSON: name, version, abi: mixbox_v1, capabilities: {exec: [...], env: [...]}")
 	default:
-		return nil, fmt.Errorf("%w: %w", ErrIncompatible, err)
+		return nil, err // wasm's errors about the module match ErrIncompatible
 	}
 }

@@ -33,7 +33,7 @@ func Precompile(ctx context.Context, dir, version string, srcs []Source, w io.Wr
 		start := time.Now()
 		mod, err := eng.Load(ctx, src.Name, src.Bin)
 		if err != nil {
-			return fmt.Errorf("precompile %s: %w", src.Where, errkind.Of(errkind.ErrIncompatible, err))
+			return fmt.Errorf("precompile %s: %w", src.Where, err) // a refused module matches ErrIncompatible
 		}
 		if err := writeMarker(Marker(dir, mod.Info().SHA256)); err != nil {
 			return fmt.Errorf("precompile %s: %w", src.Where, err)

@@ -21,7 +21,7 @@ import (
 // when present, bundle.json.
 type bundle struct {
 	m     *manifest.Manifest
-	b     *manifest.Bundle // nil without bundle.json
+	bundleJSON *manifest.Bundle // nil without bundle.json
 	deps  map[string]*manifest.Bundle
 	paths paths
 }
@@ -49,7 +49,7 @@ func (s *session) manifestPath() string {
 	}
 	if filepath.IsAbs(name) {
 		if cnabPath(name) {
-			return s.paths.real(name)
+			return s.paths.onHost(name)
 		}
 		return name
 	}
@@ -68,10 +68,10 @@ func (s *session) loadDefinitions(ctx context.Context, out *bundle) error {
 	case err != nil:
 		return errkind.WithHint(errkind.Of(errkind.ErrManifest, err), "fix or remove "+s.paths.bundleJSON())
 	default:
-		out.b = b
+		out.bundleJSON = b
 	}
 	if len(out.m.Dependencies) > 0 {
-		deps, err := manifest.LoadDependencies(ctx, out.m, s.paths.real)
+		deps, err := manifest.LoadDependencies(ctx, out.m, s.paths.onHost)
 		if err != nil {
 			return errkind.Of(errkind.ErrManifest, err)
 		}
@@ -98,12 +98,12 @@ func (b *bundle) render(ctx context.Context, action string, s manifest.Step, env
 	}
 	r, err := tmpl.RenderStep(ctx, tmpl.Input{
 		Manifest:     b.m,
-		Bundle:       b.b,
+		Bundle:       b.bundleJSON,
 		Dependencies: b.deps,
 		Action:       action,
 		Env:          env,
 		Outputs:      outs,
-		ResolvePath:  b.paths.real,
+		ResolvePath:  b.paths.onHost,
 	}, s)
 	if err != nil {
 		var sensitive []string
@@ -140,7 +140,7 @@ func (b *bundle) sensitiveOutputs(outputs map[string][]byte) []string {
 }
 
 func (b *bundle) outputSensitiveInBundle(name string) bool {
-	return b.b != nil && b.b.IsOutputSensitive(name)
+	return b.bundleJSON != nil && b.bundleJSON.IsOutputSensitive(name)
 }
 
 // applyStepOutputs writes the step outputs that are bundle outputs of the
@@ -175,7 +175,7 @@ func (b *bundle) applyPathOutputs(action string, produced map[string][]byte) err
 		if _, err := os.Stat(dst); err == nil {
 			continue
 		}
-		data, err := os.ReadFile(b.paths.real(o.Path))
+		data, err := os.ReadFile(b.paths.onHost(o.Path))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -194,18 +194,18 @@ func (b *bundle) applyPathOutputs(action string, produced map[string][]byte) err
 // their file is on this host.
 func (b *bundle) fileParams(action string) map[string]string {
 	out := map[string]string{}
-	if b.b != nil {
-		for name, p := range b.b.Parameters {
-			if !p.AppliesTo(action) || !b.b.IsFileParameter(name) || p.Destination.Path == "" {
+	if b.bundleJSON != nil {
+		for name, p := range b.bundleJSON.Parameters {
+			if !p.AppliesTo(action) || !b.bundleJSON.IsFileParameter(name) || p.Destination.Path == "" {
 				continue
 			}
-			out[name] = b.paths.real(p.Destination.Path)
+			out[name] = b.paths.onHost(p.Destination.Path)
 		}
 		return out
 	}
 	for _, p := range b.m.Parameters {
 		if p.Type == "file" && p.Path != "" && p.AppliesTo(action) {
-			out[p.Name] = b.paths.real(p.Path)
+			out[p.Name] = b.paths.onHost(p.Path)
 		}
 	}
 	return out
@@ -246,7 +246,7 @@ func (b *bundle) decodeFileParams(action string) error {
 func (b *bundle) stateVars() []state.Var {
 	vars := make([]state.Var, 0, len(b.m.State))
 	for _, s := range b.m.State {
-		vars = append(vars, state.Var{Name: s.Name, Path: b.paths.real(s.Path)})
+		vars = append(vars, state.Var{Name: s.Name, Path: b.paths.onHost(s.Path)})
 	}
 	return vars
 }

@@ -41,7 +41,7 @@ func (s *session) prepareEnv(b *bundle) ([]string, error) {
 			if p.Type == "file" {
 				data = []byte(base64.StdEncoding.EncodeToString(data))
 			}
-			if err := writeDest(s.paths.real(p.Path), data); err != nil {
+			if err := writeDest(s.paths.onHost(p.Path), data); err != nil {
 				return nil, fmt.Errorf("set parameter %s: %w", name, err)
 			}
 			continue
@@ -56,7 +56,7 @@ func (s *session) prepareEnv(b *bundle) ([]string, error) {
 		}
 		v := s.cfg.Creds[name]
 		if c.Path != "" {
-			if err := writeDest(s.paths.real(c.Path), []byte(v)); err != nil {
+			if err := writeDest(s.paths.onHost(c.Path), []byte(v)); err != nil {
 				return nil, fmt.Errorf("set credential %s: %w", name, err)
 			}
 		}

@@ -22,10 +22,10 @@ func newPaths(root string) paths {
 	return paths{root: filepath.Clean(root)}
 }
 
-// real returns where the absolute bundle path p is on this host. A relative
+// onHost returns where the absolute bundle path p is on this host. A relative
 // p is taken from the bundle directory, as Porter's runtime (cwd /cnab/app)
 // does.
-func (p paths) real(name string) string {
+func (p paths) onHost(name string) string {
 	if name == "" {
 		return ""
 	}
@@ -38,13 +38,13 @@ func (p paths) real(name string) string {
 // isRooted reports whether the paths are mapped under a root.
 func (p paths) isRooted() bool { return p.root != "/" }
 
-func (p paths) bundleDir() string  { return p.real("/cnab/app") }
-func (p paths) outputsDir() string { return p.real("/cnab/app/outputs") }
+func (p paths) bundleDir() string  { return p.onHost("/cnab/app") }
+func (p paths) outputsDir() string { return p.onHost("/cnab/app/outputs") }
 func (p paths) mixinOutputsDir() string {
-	return p.real("/cnab/app/porter/outputs")
+	return p.onHost("/cnab/app/porter/outputs")
 }
-func (p paths) bundleJSON() string { return p.real("/cnab/bundle.json") }
-func (p paths) stateBag() string   { return p.real("/porter/state.tgz") }
+func (p paths) bundleJSON() string { return p.onHost("/cnab/bundle.json") }
+func (p paths) stateBag() string   { return p.onHost("/porter/state.tgz") }
 
 // cnabPath reports whether name is a CNAB absolute path (/cnab/..., /porter/...)
 // that a root maps.

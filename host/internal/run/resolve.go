@@ -25,7 +25,7 @@ func (s *session) mixinsDir() string {
 		return filepath.Join(s.paths.bundleDir(), "mixins")
 	}
 	if filepath.IsAbs(dir) && cnabPath(dir) {
-		return s.paths.real(dir)
+		return s.paths.onHost(dir)
 	}
 	return dir
 }
@@ -113,7 +113,7 @@ func (s *session) wasmRunner(ctx context.Context, name, where string, bin []byte
 	for _, m := range mp.Mounts {
 		host := m // an operator's mounts are host paths, "same path inside as outside"
 		if pol.Default {
-			host = s.paths.real(m) // the bundle's own paths, under the root
+			host = s.paths.onHost(m) // the bundle's own paths, under the root
 		}
 		mounts = append(mounts, wasm.Mount{Host: host, Guest: m})
 	}

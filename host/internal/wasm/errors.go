@@ -1,13 +1,17 @@
 package wasm
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/mixbox/mixbox/host/internal/errkind"
+)
 
 // Errors of module checks. Every one of them also matches ErrIncompatible,
 // which the CLI maps to exit code 3.
 var (
 	// ErrIncompatible matches every error that rejects a module before it
-	// runs (abi-v1 §1, §8.10).
-	ErrIncompatible = errors.New("incompatible mixin")
+	// runs (abi-v1 §1, §8.10). It is the host's errkind.ErrIncompatible.
+	ErrIncompatible = errkind.ErrIncompatible
 	// ErrNotWasm is a file that does not start with the WebAssembly magic.
 	ErrNotWasm = errors.New("not a WebAssembly module")
 	// ErrComponent is a WebAssembly component (component model, WASI
