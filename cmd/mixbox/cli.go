@@ -16,7 +16,7 @@ import (
 	"github.com/mixbox/mixbox/host"
 )
 
-// Exit codes of shared/spec/cli.md.
+// Exit codes of docs/spec/cli.md.
 const (
 	exitOK           = 0
 	exitFailure      = 1
@@ -364,7 +364,7 @@ func versionCommand(stdout io.Writer) *cli.Command {
 }
 
 // interspersed lets the flags of `mixin inspect`, `mixin pack` and
-// `precompile` follow their arguments, as shared/spec/cli.md writes them
+// `precompile` follow their arguments, as docs/spec/cli.md writes them
 // (`mixbox mixin pack MIXIN.wasm --meta mixin.yaml`): urfave/cli stops at the
 // first argument, so the flags are moved in front of the arguments.
 func interspersed(args []string) []string {

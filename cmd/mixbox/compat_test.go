@@ -45,7 +45,7 @@ type compatMode struct {
 	native bool // --prefer native with the native exec-runtime installed
 }
 
-// TestCompat runs every case of shared/fixtures/porter-compat the way its
+// TestCompat runs every case of testdata/porter-compat the way its
 // RUNNING.md says, through the mixbox binary, and compares with what the real
 // Porter runtime did.
 func TestCompat(t *testing.T) {
