@@ -47,8 +47,14 @@ fmt:
 	gofmt -s -w .
 	@if command -v goimports >/dev/null; then goimports -local $(MODULE) -w .; fi
 
+# Packages with golden files (internal/testutil.Golden). -update rewrites
+# mixbox's own goldens only: testdata/porter-compat is what the real Porter
+# produced, and testutil.WriteGolden refuses to write there.
+GOLDEN_PKGS := ./host/internal/tmpl
+
+## golden: rewrite mixbox's own golden files (never testdata/porter-compat).
 golden:
-	$(GO) test ./host/internal/tmpl -run 'TestRenderStep_fixtures' -update
+	$(GO) test $(GOLDEN_PKGS) -update
 
 ## fuzz: one loop per Fuzz* target, FUZZTIME each.
 fuzz:
