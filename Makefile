@@ -26,12 +26,19 @@ wasm: deps
 deps:
 	@scripts/deps.sh
 
+# testfmt runs go test -json and prints a line per package as it finishes,
+# the output of failing tests, and a summary naming them (internal/cmd/testfmt).
+TESTFMT := $(BIN)/testfmt -go $(GO) --
+
 ## test: the whole suite, with the race detector.
 test: deps
-	$(GO) test -race -timeout 900s ./...
+	@$(GO) build -o $(BIN)/testfmt ./internal/cmd/testfmt
+	$(TESTFMT) -race -timeout 900s ./...
 
+## test-short: go test -short, through the same formatter.
 test-short:
-	$(GO) test -short ./...
+	@$(GO) build -o $(BIN)/testfmt ./internal/cmd/testfmt
+	$(TESTFMT) -short ./...
 
 GOLANGCI := $(shell command -v golangci-lint || echo $$($(GO) env GOPATH)/bin/golangci-lint)
 
