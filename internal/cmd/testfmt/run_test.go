@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 			os.Exit(99)
 		}
 		_ = os.WriteFile(os.Getenv("TESTFMT_FAKE_ARGS"), []byte(strings.Join(os.Args[1:], " ")), 0o644)
-		os.Stdout.Write(data)
+		_, _ = os.Stdout.Write(data)
 		fmt.Fprint(os.Stderr, os.Getenv("TESTFMT_FAKE_STDERR"))
 		code, _ := strconv.Atoi(os.Getenv("TESTFMT_FAKE_EXIT"))
 		os.Exit(code)
