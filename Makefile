@@ -1,11 +1,10 @@
 # mixbox — see README.md. Every target is phony.
-.PHONY: all build wasm test test-short lint fmt golden fuzz bench check clean deps hello
+.PHONY: all build wasm test test-short tools lint fmt golden fuzz bench check clean deps hello
 
 GO        ?= go
 BIN       := bin
 FUZZTIME  ?= 30s
 WASMFLAGS := -trimpath -buildvcs=false -ldflags='-s -w'
-MODULE    := $(shell $(GO) list -m)
 
 all: build
 
@@ -15,40 +14,67 @@ build:
 	$(GO) build -o $(BIN)/mixins/exec/runtimes/exec-runtime ./mixins/exec/cmd/exec-runtime
 	cp mixins/exec/builtin/exec-runtime.wasm $(BIN)/mixins/exec/runtimes/exec-runtime.wasm
 
+# The Go release that builds the committed exec-runtime.wasm: another release
+# (even a patch release) changes its bytes, so make wasm always uses this one;
+# GOTOOLCHAIN fetches it from the Go proxy when the local go differs. Raise it
+# in a commit that also rebuilds the wasm.
+WASM_GO := go1.26.8
+
 WASM_DIRS := testdata host/internal/wasm/testdata host/mixintest/testdata examples/cmixin
 
 ## wasm: rebuild every committed .wasm from its source (make check: no diff).
 wasm: deps
-	GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) -o mixins/exec/builtin/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
+	GOTOOLCHAIN=$(WASM_GO) GOFLAGS= GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) -o mixins/exec/builtin/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
 	@for d in $(WASM_DIRS); do $(MAKE) -s -B -C $$d || exit 1; done
 
 ## deps: install the Debian packages the tests need (wabt, clang, lld, wasi-libc) if missing.
 deps:
 	@scripts/deps.sh
 
+# testfmt runs go test -json and prints a line per package as it finishes,
+# the output of failing tests, and a summary naming them (internal/cmd/testfmt).
+TESTFMT := $(BIN)/testfmt -go $(GO) --
+
 ## test: the whole suite, with the race detector.
 test: deps
-	$(GO) test -race -timeout 900s ./...
+	@$(GO) build -o $(BIN)/testfmt ./internal/cmd/testfmt
+	$(TESTFMT) -race -timeout 900s ./...
 
+## test-short: go test -short, through the same formatter.
 test-short:
-	$(GO) test -short ./...
+	@$(GO) build -o $(BIN)/testfmt ./internal/cmd/testfmt
+	$(TESTFMT) -short ./...
 
-GOLANGCI := $(shell command -v golangci-lint || echo $$($(GO) env GOPATH)/bin/golangci-lint)
+# golangci-lint, pinned and installed into bin/tools (not whatever is on PATH):
+# make fmt and make lint give the same result on every machine.
+GOLANGCI_VERSION := v2.15.0
+GOLANGCI         := $(BIN)/tools/golangci-lint
 
-## lint: go vet, and golangci-lint (.golangci.yml: testableexamples, errcheck, ...), installed if missing.
-lint:
+## tools: install golangci-lint $(GOLANGCI_VERSION) into bin/tools if it is missing or another version.
+tools:
+	@$(GOLANGCI) version 2>/dev/null | grep -q 'version $(GOLANGCI_VERSION:v%=%) ' || \
+	  GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+
+## lint: go vet, and golangci-lint (.golangci.yml: testableexamples, errcheck, gofmt, goimports, ...).
+lint: tools
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./wasmabi/... ./mixins/...
-	@[ -x "$(GOLANGCI)" ] || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 	$(GOLANGCI) run --timeout 10m ./...
 	GOOS=wasip1 GOARCH=wasm $(GOLANGCI) run --timeout 10m ./wasmabi/... ./mixins/...
 
-fmt:
+## fmt: gofmt -s, and goimports with the module as the local prefix (.golangci.yml's formatters).
+fmt: tools
 	gofmt -s -w .
-	@if command -v goimports >/dev/null; then goimports -local $(MODULE) -w .; fi
+	$(GOLANGCI) fmt
 
+# Packages with golden files (internal/testutil.Golden). -update rewrites
+# mixbox's own goldens only: testdata/porter-compat is what the real Porter
+# produced, and testutil.WriteGolden refuses to write there.
+GOLDEN_PKGS := ./host/internal/tmpl
+
+## golden: rewrite mixbox's own golden files (never testdata/porter-compat).
 golden:
-	$(GO) test ./host/internal/tmpl -run 'TestRenderStep_fixtures' -update
+	$(GO) test $(GOLDEN_PKGS) -update
 
 ## fuzz: one loop per Fuzz* target, FUZZTIME each.
 fuzz:
@@ -63,9 +89,11 @@ bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem -count=$${COUNT:-5} ./... | tee bench.txt
 	@scripts/bench-e2e.sh | tee -a bench.txt
 
+## check: fmt, lint, go mod tidy and wasm, then fail if they changed or added a file (CI runs it).
 check: fmt lint wasm
 	$(GO) mod tidy
-	@git diff --exit-code || (echo "make check: the tree changed; it will fail CI until committed" && exit 1)
+	@git diff --exit-code && [ -z "$$(git status --porcelain)" ] || \
+	  { git status --short; echo "make check: the tree changed; it will fail CI until committed"; exit 1; }
 
 ## hello: run examples/hello's install end to end (no container, no root).
 hello: build

@@ -1,6 +1,6 @@
 // Package wasmabi holds the names, status codes and JSON types of the mixbox
 // mixin ABI, version 1 (import module "mixbox_v1"), described in
-// shared/spec/abi-v1.md.
+// docs/spec/abi-v1.md.
 //
 // It is the only code that encodes or decodes ABI payloads: the host
 // (package host) and the guest SDK (package guest) both use it. It imports the

@@ -22,7 +22,7 @@ import (
 	"github.com/mixbox/mixbox/internal/testutil"
 )
 
-// Policies of the ABI conformance cases (shared/spec/policy.md).
+// Policies of the ABI conformance cases (docs/spec/policy.md).
 const (
 	abiPolicyGrants = `apiVersion: mixbox/v1
 mixins:
@@ -113,7 +113,7 @@ func (r abiResult) String() string {
 // abiReport matches the lines the WAT guests print with $report.
 var abiReport = regexp.MustCompile(`(?m)^abi: ([A-Za-z0-9_]+)=(-?[0-9]+)$`)
 
-// TestABI is the conformance suite of shared/spec/abi-v1.md, driven through
+// TestABI is the conformance suite of docs/spec/abi-v1.md, driven through
 // the real CLI. The guests and what each pins are in testdata/abi; rebuild
 // them with `make -C testdata` after changing one.
 func TestABI(t *testing.T) {

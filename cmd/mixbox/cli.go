@@ -16,7 +16,7 @@ import (
 	"github.com/mixbox/mixbox/internal/environ"
 )
 
-// Exit codes of shared/spec/cli.md.
+// Exit codes of docs/spec/cli.md.
 const (
 	exitOK           = 0
 	exitFailure      = 1

@@ -45,29 +45,24 @@ type compatMode struct {
 	native bool // --prefer native with the native exec-runtime installed
 }
 
-// TestCompat runs every case of shared/fixtures/porter-compat the way its
+// TestCompat runs every case of testdata/porter-compat the way its
 // RUNNING.md says, through the mixbox binary, and compares with what the real
 // Porter runtime did.
 func TestCompat(t *testing.T) {
 	t.Parallel()
-	fixtures := filepath.Join(testutil.SharedDir(t), "fixtures", "porter-compat")
-	entries, err := os.ReadDir(fixtures)
-	require.NoError(t, err)
+	cases := testutil.PorterCompatCases(t)
 	modes := []compatMode{
 		{name: "rooted native", native: true},
 		{name: "rooted wasm"},
 		{name: "chroot native", chroot: true, native: true},
 		{name: "chroot wasm", chroot: true},
 	}
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		dir := filepath.Join(fixtures, e.Name())
+	for _, dir := range cases {
+		name := filepath.Base(dir)
 		for _, mode := range modes {
-			t.Run(e.Name()+"/"+mode.name, func(t *testing.T) {
+			t.Run(name+"/"+mode.name, func(t *testing.T) {
 				t.Parallel()
-				if !mode.chroot && needsRealRoot[e.Name()] {
+				if !mode.chroot && needsRealRoot[name] {
 					t.Skip("its commands use absolute paths outside the bundle directory: covered by the chroot modes")
 				}
 				if mode.chroot {

@@ -1,6 +1,6 @@
 // Command mixbox runs Porter/CNAB bundle actions, running each step's mixin
 // as WebAssembly in a wazero sandbox or, as a fallback, as a native
-// <mixin>-runtime binary. See shared/spec/cli.md for its commands and flags.
+// <mixin>-runtime binary. See docs/spec/cli.md for its commands and flags.
 //
 //	mixbox run --cnab-root ./root --action install
 //

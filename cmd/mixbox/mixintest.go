@@ -26,7 +26,7 @@ func mixinTestCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 		ArgsUsage:    "[MIXIN.wasm] --cases FILE",
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "cases", Usage: "the cases `FILE` (shared/spec/mixin-test.md)"},
+			&cli.StringFlag{Name: "cases", Usage: "the cases `FILE` (docs/spec/mixin-test.md)"},
 			&cli.StringFlag{Name: "run", Usage: "run only the cases whose name matches `REGEX`"},
 			&cli.BoolFlag{Name: "update", Usage: "rewrite want.outputs, want.exit_code and the exec lists from what the mixin did"},
 			&cli.StringFlag{Name: "engine", Value: "compiler", Usage: "compiler, interpreter or both (fail if they differ)"},

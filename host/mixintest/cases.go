@@ -141,7 +141,7 @@ type Want struct {
 	Denied []string
 }
 
-// Policy is the mixin's block of a policy (shared/spec/policy.md), for a
+// Policy is the mixin's block of a policy (docs/spec/policy.md), for a
 // case, checked as a run checks it. A parsed `policy:` block mounts
 // /cnab/app unless it says `mount: false`, and its Limits are merged with
 // the policy defaults; the zero Policy grants no command and does not mount
@@ -152,7 +152,7 @@ type Policy = policy.Mixin
 // resolved path, Args are anchored regexes for the leading args.
 type Grant = policy.ExecGrant
 
-// Limits are the per-step limits of shared/spec/policy.md.
+// Limits are the per-step limits of docs/spec/policy.md.
 type Limits = policy.Limits
 
 // LoadCases reads and parses a cases file.

@@ -1,6 +1,6 @@
 // Package mixintest tests a wasm mixin without the tools it drives: it runs
 // the mixin in the mixbox sandbox and answers every exec call it makes from a
-// table, then checks what the mixin did (shared/spec/mixin-test.md). It is
+// table, then checks what the mixin did (docs/spec/mixin-test.md). It is
 // the engine of `mixbox mixin test`, and a mixin's own `go test` can call it.
 //
 //	suite, err := mixintest.LoadCases("testdata/cases.yaml")

@@ -27,15 +27,53 @@ func ModuleRoot(t testing.TB) string {
 	}
 }
 
-// SharedDir returns the shared/ directory beside the checkout (specs and
-// porter-compat fixtures). It skips the test when it is missing, saying so.
-func SharedDir(t testing.TB) string {
+// porterCompatRestore is how to get the porter-compat cases back.
+const porterCompatRestore = "they are committed with mixbox: restore them with `git checkout -- testdata/porter-compat`"
+
+// PorterCompatDir returns testdata/porter-compat, the cases the real Porter
+// ran and what it produced (its RUNNING.md and NOTICE.md). It fails the test
+// when the directory is missing: a test that reads the cases must not pass
+// without them.
+func PorterCompatDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(ModuleRoot(t), "..", "shared")
-	if _, err := os.Stat(filepath.Join(dir, "fixtures")); err != nil {
-		t.Skipf("shared fixtures not found at %s: clone mixbox beside shared/ as CI does", dir)
+	dir := filepath.Join(ModuleRoot(t), "testdata", "porter-compat")
+	if _, err := os.Stat(filepath.Join(dir, "RUNNING.md")); err != nil {
+		t.Fatalf("porter-compat cases not found at %s (%v); %s", dir, err, porterCompatRestore)
 	}
 	return dir
+}
+
+// PorterCompatCases returns the case directories of PorterCompatDir, sorted.
+// It fails the test when there are none.
+func PorterCompatCases(t testing.TB) []string {
+	t.Helper()
+	dir := PorterCompatDir(t)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("read porter-compat cases: %v", err)
+	}
+	var cases []string
+	for _, e := range entries {
+		if e.IsDir() {
+			cases = append(cases, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(cases) == 0 {
+		t.Fatalf("no porter-compat case in %s; %s", dir, porterCompatRestore)
+	}
+	return cases
+}
+
+// PorterCompatFile returns the path of a file of the porter-compat cases
+// (elem relative to PorterCompatDir, "state-upgrade", "files", ...). It
+// fails the test when the file is missing.
+func PorterCompatFile(t testing.TB, elem ...string) string {
+	t.Helper()
+	p := filepath.Join(append([]string{PorterCompatDir(t)}, elem...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("porter-compat file %s not found (%v); %s", p, err, porterCompatRestore)
+	}
+	return p
 }
 
 // Builds caches binaries built for tests, one build per package path.

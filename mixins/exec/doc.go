@@ -7,7 +7,7 @@
 // where users can see it: how a step is loaded, how a command is resolved,
 // how flags are rendered and split, how outputs (jsonPath, regex, path) and
 // ignoreError work, and the error texts (see
-// shared/reference/porter-runtime.md §4).
+// docs/reference/porter-runtime.md §4).
 //
 //	code := guest.Run(ctx, guest.Default(), guest.RunOptions{Args: os.Args, Stdin: os.Stdin}, exec.Run)
 //

@@ -2,7 +2,7 @@
 // builds two ways:
 //
 //   - GOOS=wasip1 GOARCH=wasm: a WebAssembly mixin that acts only through
-//     the mixbox_v1 host functions (shared/spec/abi-v1.md);
+//     the mixbox_v1 host functions (docs/spec/abi-v1.md);
 //   - any other GOOS: a native <name>-runtime binary that works under Porter
 //     and under mixbox, running commands with os/exec.
 //

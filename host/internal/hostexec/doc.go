@@ -3,7 +3,7 @@
 // resolves it, and runs it with os/exec in its own process group, with a
 // timeout, capped capture and streaming. It also records and replays exec
 // calls (mixbox run --record-exec/--replay-exec) in the `exec:` list format
-// of shared/spec/mixin-test.md (Entry).
+// of docs/spec/mixin-test.md (Entry).
 //
 //	exe := hostexec.New(hostexec.Options{
 //		Policy: pol.For("helm3"),

@@ -16,7 +16,7 @@ import (
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
-// Entry is one item of an `exec:` list (shared/spec/mixin-test.md): the
+// Entry is one item of an `exec:` list (docs/spec/mixin-test.md): the
 // call it expects and the result it gives. It is what --record-exec writes,
 // what --replay-exec reads, and what a mixin-test case's fake commands are.
 type Entry struct {

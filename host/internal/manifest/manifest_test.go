@@ -11,6 +11,7 @@ import (
 
 	"github.com/mixbox/mixbox/host/internal/manifest"
 	"github.com/mixbox/mixbox/host/internal/tmpl"
+	"github.com/mixbox/mixbox/internal/testutil"
 )
 
 const base = "schemaVersion: 1.0.1\nname: b\nversion: v0.1\nregistry: localhost:5000\nmixins:\n  - exec\n  - helm3@v1.2.0\n  - az:\n      extensions: [iot]\n"
@@ -171,7 +172,7 @@ func TestManifest_ResolveImages(t *testing.T) {
 
 func TestLoadBundle(t *testing.T) {
 	t.Parallel()
-	b, err := manifest.LoadBundle(filepath.Join("..", "tmpl", "testdata", "TestRenderStep_fixtures", "templating-deps-install", "bundle.json"))
+	b, err := manifest.LoadBundle(testutil.PorterCompatFile(t, "templating-deps-install", "bundle.json"))
 	require.NoError(t, err)
 	require.True(t, b.IsFileParameter("tfstate"))
 	require.False(t, b.IsFileParameter("root-password"))
@@ -183,10 +184,8 @@ func TestLoadBundle(t *testing.T) {
 
 // FuzzParseManifest checks that parsing and rendering never panic.
 func FuzzParseManifest(f *testing.F) {
-	seeds, err := filepath.Glob(filepath.Join("testdata", "porter-compat", "*.yaml"))
-	require.NoError(f, err)
-	for _, s := range seeds {
-		data, err := os.ReadFile(s)
+	for _, dir := range testutil.PorterCompatCases(f) {
+		data, err := os.ReadFile(filepath.Join(dir, "porter.yaml"))
 		require.NoError(f, err)
 		f.Add(data)
 	}

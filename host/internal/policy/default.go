@@ -27,7 +27,7 @@ type ExecStep struct {
 	PathOutputs []string
 }
 
-// Default returns the default policy (shared/spec/policy.md, "Where a
+// Default returns the default policy (docs/spec/policy.md, "Where a
 // policy comes from" 2) of a manifest whose exec steps are steps: native
 // mixins allowed, the Builtin limits, and the exec mixin granted exactly
 // what the steps name: their commands (a bare name also as ./name, a file

@@ -12,7 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Parse parses a policy file (shared/spec/policy.md). Omitted defaults take
+// Parse parses a policy file (docs/spec/policy.md). Omitted defaults take
 // the Builtin limits, omitted `native` is allow, omitted `mount` is true, and
 // each mixin's Limits are its overrides merged with the defaults.
 //

@@ -29,7 +29,7 @@ type Limits struct {
 }
 
 // Builtin returns the limits used where neither a policy's defaults nor a
-// mixin's overrides set one (the example of shared/spec/policy.md).
+// mixin's overrides set one (the example of docs/spec/policy.md).
 func Builtin() Limits {
 	return Limits{
 		Memory:       256 << 20,

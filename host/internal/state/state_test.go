@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mixbox/mixbox/internal/testutil"
 )
 
 func TestPack_roundTrip(t *testing.T) {
@@ -76,10 +78,7 @@ func TestDecode(t *testing.T) {
 
 func TestUnpack_fixture(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile("../../../../shared/fixtures/porter-compat/state-upgrade/files/porter/state.tgz")
-	if os.IsNotExist(err) {
-		t.Skip("shared fixtures not beside the checkout")
-	}
+	data, err := os.ReadFile(testutil.PorterCompatFile(t, "state-upgrade", "files", "porter", "state.tgz"))
 	require.NoError(t, err)
 	bag, err := Decode(data)
 	require.NoError(t, err)

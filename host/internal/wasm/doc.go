@@ -1,5 +1,5 @@
 // Package wasm runs WebAssembly mixins in a wazero sandbox under the mixbox
-// ABI v1 (shared/spec/abi-v1.md).
+// ABI v1 (docs/spec/abi-v1.md).
 //
 // An Engine owns one wazero runtime, which is one trust domain: WASI preview 1
 // and the host module "mixbox_v1" are instantiated once in it, and each module

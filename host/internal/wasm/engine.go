@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultMemoryLimit is the memory cap of an Engine whose options leave it
-// zero: the policy's default memory (shared/spec/policy.md).
+// zero: the policy's default memory (docs/spec/policy.md).
 const DefaultMemoryLimit = 256 << 20
 
 // maxPages is the largest memory a 32-bit wasm module can have.

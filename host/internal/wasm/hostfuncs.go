@@ -127,7 +127,7 @@ func (in *instance) exec(ctx context.Context, mem memory, reqPtr, reqLen uint32)
 }
 
 // deny records a refused exec call and writes it to the run log at warn
-// level (shared/spec/policy.md), outside the guest's log cap.
+// level (docs/spec/policy.md), outside the guest's log cap.
 func (in *instance) deny(reason string) {
 	in.mu.Lock()
 	in.denials = append(in.denials, reason)

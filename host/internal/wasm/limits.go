@@ -11,7 +11,7 @@ import (
 )
 
 // withDefaults fills the zero fields of l with the defaults of
-// shared/spec/policy.md.
+// docs/spec/policy.md.
 func withDefaults(l policy.Limits) policy.Limits { return l.Or(policy.Builtin()) }
 
 // logBudget is the logBytes quota of one step, shared by the guest's stdout,

@@ -48,7 +48,7 @@ type RunnerOptions struct {
 	// Form is reported by Runner.Form; zero means step.FormWasmInstalled.
 	Form step.Form
 	// Policy is the mixin's effective policy. Its Limits apply to every step
-	// (a zero limit takes the default of shared/spec/policy.md); Mount says
+	// (a zero limit takes the default of docs/spec/policy.md); Mount says
 	// whether BundleDir is mounted. Policy.Mounts is not read here: the
 	// caller maps it to host paths in Mounts.
 	Policy policy.Mixin
