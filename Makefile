@@ -1,5 +1,5 @@
 # mixbox — see README.md. Every target is phony.
-.PHONY: all build wasm test test-short tools lint fmt golden fuzz bench check clean deps hello
+.PHONY: all build wasm test test-short test-cache tools lint fmt golden fuzz bench check clean deps hello
 
 GO        ?= go
 BIN       := bin
@@ -35,15 +35,22 @@ deps:
 # the output of failing tests, and a summary naming them (internal/cmd/testfmt).
 TESTFMT := $(BIN)/testfmt -go $(GO) --
 
-## test: the whole suite, with the race detector.
-test: deps
+# The compiled-module cache every test package shares (MIXBOX_TEST_CACHE,
+# internal/testutil.SharedCache): the built-in mixins compiled once, outside
+# the race detector, by `mixbox precompile`.
+TEST_CACHE := $(CURDIR)/$(BIN)/test-cache
+
+test-cache:
 	@$(GO) build -o $(BIN)/testfmt ./internal/cmd/testfmt
-	$(TESTFMT) -race -timeout 900s ./...
+	@$(GO) run ./cmd/mixbox precompile --cache-dir $(TEST_CACHE) >/dev/null
+
+## test: the whole suite, with the race detector.
+test: deps test-cache
+	MIXBOX_TEST_CACHE=$(TEST_CACHE) $(TESTFMT) -race -timeout 900s ./...
 
 ## test-short: go test -short, through the same formatter.
-test-short:
-	@$(GO) build -o $(BIN)/testfmt ./internal/cmd/testfmt
-	$(TESTFMT) -short ./...
+test-short: test-cache
+	MIXBOX_TEST_CACHE=$(TEST_CACHE) $(TESTFMT) -short ./...
 
 # golangci-lint, pinned and installed into bin/tools (not whatever is on PATH):
 # make fmt and make lint give the same result on every machine.

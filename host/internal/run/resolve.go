@@ -30,7 +30,7 @@ func (s *session) mixinsDir() string {
 	return dir
 }
 
-// resolve finds the runner of a mixin, in the order of shared/spec/cli.md:
+// resolve finds the runner of a mixin, in the order of docs/spec/cli.md:
 // installed wasm, built-in wasm, installed native (if the policy allows);
 // with PreferNative the native runtime comes first.
 func (s *session) resolve(ctx context.Context, name string, b *bundle, env []string, pol *policy.Policy) (step.Runner, error) {
