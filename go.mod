@@ -1,6 +1,6 @@
 module github.com/mixbox/mixbox
 
-go 1.26.0
+go 1.25.0
 
 require (
 	github.com/PaesslerAG/jsonpath v0.1.1
@@ -8,7 +8,7 @@ require (
 	github.com/stretchr/testify v1.12.1
 	github.com/tetratelabs/wazero v1.12.0
 	github.com/urfave/cli/v2 v2.27.7
-	golang.org/x/sync v0.25.0
+	golang.org/x/sync v0.22.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 

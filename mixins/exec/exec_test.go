@@ -346,7 +346,7 @@ func TestExecute(t *testing.T) {
 			name:      "suppress output",
 			input:     "install:\n  - exec:\n      command: echo\n      suppress-output: true\n",
 			replies:   map[string]reply{"echo": ok("\n")},
-			wantCalls: []wasmabi.ExecRequest{{Command: "echo", Stream: new(false)}},
+			wantCalls: []wasmabi.ExecRequest{{Command: "echo", Stream: boolPtr(false)}},
 		},
 		{
 			name:    "no outputs after a failure",
@@ -447,7 +447,7 @@ func TestExecute(t *testing.T) {
 						want.Dir = guest.AppDir
 					}
 					if want.Stream == nil {
-						want.Stream = new(true)
+						want.Stream = boolPtr(true)
 					}
 					require.Equal(t, want, wasmabi.ExecRequest{Command: got.Command, Args: got.Args, Dir: got.Dir, Env: got.Env, Stream: got.Stream})
 				}
@@ -463,3 +463,6 @@ func TestExecute(t *testing.T) {
 		})
 	}
 }
+
+// boolPtr is &b, for the optional bool fields of wasmabi.ExecRequest.
+func boolPtr(b bool) *bool { return &b }

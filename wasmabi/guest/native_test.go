@@ -59,27 +59,27 @@ func TestNative_Exec(t *testing.T) {
 		},
 		{
 			name: "env merged, request wins",
-			req:  wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "echo $KEEP $OVER $NEW"}, Env: map[string]string{"OVER": "new", "NEW": "x"}, Stream: new(false)},
+			req:  wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "echo $KEEP $OVER $NEW"}, Env: map[string]string{"OVER": "new", "NEW": "x"}, Stream: boolPtr(false)},
 			want: wasmabi.ExecResult{Stdout: "1 new x\n"},
 		},
 		{
 			name: "stdin",
-			req:  wasmabi.ExecRequest{Command: "cat", Stdin: "piped", Stream: new(false)},
+			req:  wasmabi.ExecRequest{Command: "cat", Stdin: "piped", Stream: boolPtr(false)},
 			want: wasmabi.ExecResult{Stdout: "piped"},
 		},
 		{
 			name: "relative script, exit code kept",
-			req:  wasmabi.ExecRequest{Command: "./run.sh", Args: []string{"a"}, Stream: new(false)},
+			req:  wasmabi.ExecRequest{Command: "./run.sh", Args: []string{"a"}, Stream: boolPtr(false)},
 			want: wasmabi.ExecResult{ExitCode: 3, Stdout: "run a\n", Stderr: "err\n"},
 		},
 		{
 			name: "absolute script mapped under the root",
-			req:  wasmabi.ExecRequest{Command: "/cnab/app/run.sh", Stream: new(false)},
+			req:  wasmabi.ExecRequest{Command: "/cnab/app/run.sh", Stream: boolPtr(false)},
 			want: wasmabi.ExecResult{ExitCode: 3, Stdout: "run \n", Stderr: "err\n"},
 		},
 		{
 			name: "relative command from the request dir",
-			req:  wasmabi.ExecRequest{Command: "./here.sh", Dir: "/cnab/app/sub", Stream: new(false)},
+			req:  wasmabi.ExecRequest{Command: "./here.sh", Dir: "/cnab/app/sub", Stream: boolPtr(false)},
 			want: wasmabi.ExecResult{Stdout: "<root>/cnab/app/sub\n"},
 		},
 		{
@@ -99,7 +99,7 @@ func TestNative_Exec(t *testing.T) {
 		},
 		{
 			name: "timeout kills the process group",
-			req:  wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "sleep 5"}, TimeoutMS: 100, Stream: new(false)},
+			req:  wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "sleep 5"}, TimeoutMS: 100, Stream: boolPtr(false)},
 			want: wasmabi.ExecResult{ExitCode: 128 + 15, TimedOut: true, Signal: "terminated"},
 		},
 	}
@@ -147,7 +147,7 @@ func TestNative_ExecCancel(t *testing.T) {
 	ctx, cancel := contextWithTimeout(100 * time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	got, err := h.Exec(ctx, wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "sleep 5 & wait"}, Stream: new(false)})
+	got, err := h.Exec(ctx, wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", "sleep 5 & wait"}, Stream: boolPtr(false)})
 	require.NoError(t, err)
 	require.NotZero(t, got.ExitCode)
 	require.Less(t, time.Since(start), 3*time.Second, "cancel should SIGTERM the process group")
@@ -161,7 +161,7 @@ func TestNative_ExecCancel_group(t *testing.T) {
 	h.o.WaitDelay = 300 * time.Millisecond
 	ctx, cancel := contextWithTimeout(200 * time.Millisecond)
 	defer cancel()
-	got, err := h.Exec(ctx, wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", `trap "" TERM; sleep 30 & echo $!; wait`}, Stream: new(false)})
+	got, err := h.Exec(ctx, wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", `trap "" TERM; sleep 30 & echo $!; wait`}, Stream: boolPtr(false)})
 	require.NoError(t, err)
 	require.Equal(t, "killed", got.Signal)
 	require.True(t, got.TimedOut)
@@ -260,7 +260,7 @@ func TestNative_LookPath_relative(t *testing.T) {
 			h, _, _ := newTestHost(t)
 			h.o.Env = []string{"PATH=/nowhere", "PATH=" + tc.path}
 			p, err := h.LookPath(tc.command)
-			res, execErr := h.Exec(testCtx, wasmabi.ExecRequest{Command: tc.command, Args: []string{"-c", "true"}, Stream: new(false)})
+			res, execErr := h.Exec(testCtx, wasmabi.ExecRequest{Command: tc.command, Args: []string{"-c", "true"}, Stream: boolPtr(false)})
 			switch {
 			case tc.wantErr == nil:
 				require.NoError(t, err)
@@ -309,3 +309,6 @@ func TestLogicalOf(t *testing.T) {
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(testCtx, d)
 }
+
+// boolPtr is &b, for the optional bool fields of wasmabi.ExecRequest.
+func boolPtr(b bool) *bool { return &b }
