@@ -210,6 +210,9 @@ func (f *formatter) finish(goErr error) bool {
 		f.printBuild(importPath)
 		f.names = append(f.names, fmt.Sprintf("build failed (%s)", importPath))
 	}
+	// Packages finish in whatever order go test runs them: name what failed
+	// in a fixed order, whatever the timing.
+	slices.Sort(f.names)
 	if f.stray > 0 {
 		f.names = append(f.names, fmt.Sprintf("%d lines that are not test events (above)", f.stray))
 	}
