@@ -1,10 +1,12 @@
 package yamlnode
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -319,4 +321,22 @@ func Bool(n *yaml.Node, key string) (bool, error) {
 		return false, Errorf(n, key, "want true or false, got %q", n.Value)
 	}
 	return b, nil
+}
+
+// StrNode returns a node that yaml.v3 writes so that Str reads back s: a
+// literal block (`|`) for a multi-line string where yaml.v3 keeps it as
+// written, else double quotes (yaml.v3 writes "\n" as a block that reads
+// back as "", and "\t\n" as one that does not parse), and !!binary for a
+// string that is not UTF-8.
+func StrNode(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	switch {
+	case !utf8.ValidString(s):
+		n.Tag, n.Value = "!!binary", base64.StdEncoding.EncodeToString([]byte(s))
+	case strings.Contains(s, "\n") && !strings.HasPrefix(s, "\n") && !strings.ContainsAny(s, "\t\r"):
+		n.Style = yaml.LiteralStyle
+	case strings.ContainsAny(s, "\n\t\r"):
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
 }

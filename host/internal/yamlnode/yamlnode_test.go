@@ -1,6 +1,7 @@
 package yamlnode
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -313,5 +314,59 @@ func FuzzParse(f *testing.F) {
 		for _, n := range doc.Content {
 			walk(n, "", 0)
 		}
+	})
+}
+
+func TestStrNode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in        string
+		wantStyle yaml.Style
+		wantTag   string
+	}{
+		{"plain", 0, "!!str"},
+		{"true", 0, "!!str"},
+		{"a\nb\n", yaml.LiteralStyle, "!!str"},
+		{"\n", yaml.DoubleQuotedStyle, "!!str"},
+		{"\n\nx", yaml.DoubleQuotedStyle, "!!str"},
+		{"\t\n", yaml.DoubleQuotedStyle, "!!str"},
+		{"a\r\nb", yaml.DoubleQuotedStyle, "!!str"},
+		{"tab\there", yaml.DoubleQuotedStyle, "!!str"},
+		{"\xff\xfe", 0, "!!binary"},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%q", tc.in), func(t *testing.T) {
+			t.Parallel()
+			n := StrNode(tc.in)
+			require.Equal(t, tc.wantStyle, n.Style)
+			require.Equal(t, tc.wantTag, n.Tag)
+			require.Equal(t, tc.in, roundTrip(t, n))
+		})
+	}
+}
+
+// roundTrip writes {v: n} with yaml.v3 and reads v back with Str.
+func roundTrip(t *testing.T, n *yaml.Node) string {
+	t.Helper()
+	doc := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "v"}, n}}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	require.NoError(t, enc.Encode(doc))
+	require.NoError(t, enc.Close())
+	back, err := Parse(buf.Bytes())
+	require.NoError(t, err, "written:\n%s", buf.String())
+	s, err := Str(Get(back.Content[0], "v"), "v")
+	require.NoError(t, err, "written:\n%s", buf.String())
+	return s
+}
+
+// FuzzStrNode checks that every string StrNode makes reads back as it was.
+func FuzzStrNode(f *testing.F) {
+	for _, s := range []string{"", "x", "\n", "a\nb", " \n ", "\t\n", "\xff", "# c", "- a", "true", "~", "a: b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		require.Equal(t, s, roundTrip(t, StrNode(s)))
 	})
 }
