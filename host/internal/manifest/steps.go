@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"fmt"
 
 	"gopkg.in/yaml.v3"
@@ -88,4 +89,17 @@ func (p *parser) step(action string, index int, n *yaml.Node) (Step, error) {
 	}
 	st.Template = tmpl
 	return st, nil
+}
+
+// encodeNode encodes n as Porter re-encodes a step: yaml.v3, 4-space indent.
+func encodeNode(n *yaml.Node) (string, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(n); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
 }
