@@ -1,11 +1,14 @@
 package manifest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mixbox/mixbox/host/internal/yamlnode"
 )
 
 // isKnownKey reports whether key is a top-level manifest field; any other
@@ -56,37 +59,26 @@ func parse(data []byte, name string) (m *Manifest, err error) {
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%w: %s is empty", ErrInvalidManifest, name)
 	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%w: %s: line %d: the top level must be a mapping of fields (name:, mixins:, install:, ...)",
-			ErrInvalidManifest, name, root.Line)
-	}
 	m = &Manifest{actions: map[string][]Step{}}
 	p := parser{file: name, m: m}
-	seen := map[string]bool{}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, p.errorf(root, "the top level must be a mapping of fields (name:, mixins:, install:, ...)")
+	}
 	var stepNodes []keyNode
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		key := k.Value
-		if k.Kind != yaml.ScalarNode {
-			return nil, p.errorf(k, "a top-level key must be a plain name")
-		}
-		if seen[key] {
-			return nil, p.errorf(k, "field %q is defined twice", key)
-		}
-		seen[key] = true
+	if err := yamlnode.Mapping(root, "", func(key string, k, v *yaml.Node) error {
 		if key == ActionInstall || key == ActionUpgrade || key == ActionUninstall || !isKnownKey(key) {
 			budget := maxExpandedNodes
 			v = resolveAliases(v, 0, &budget)
 			if budget < 0 {
-				return nil, p.errorf(k, "action %s expands too many YAML aliases", key)
+				return p.errorf(k, "action %s expands too many YAML aliases", key)
 			}
 			stepNodes = append(stepNodes, keyNode{key: key, node: v})
-			continue
+			return nil
 		}
-		if err := p.field(key, v); err != nil {
-			return nil, err
-		}
+		return p.field(key, v)
+	}); err != nil {
+		return nil, p.wrap(err)
 	}
 	// Steps last: they need the mixin declarations.
 	for _, kn := range stepNodes {
@@ -119,8 +111,28 @@ type parser struct {
 	m    *Manifest
 }
 
+// at returns the problem at n in the file.
+func (p *parser) at(n *yaml.Node, format string, args ...any) *yamlnode.Error {
+	e := yamlnode.Errorf(n, "", format, args...)
+	e.File = p.file
+	return e
+}
+
+// errorf returns the ErrInvalidManifest of the problem at n:
+// "invalid manifest: porter.yaml: line 3: ...".
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: line %d: %s", ErrInvalidManifest, p.file, n.Line, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %w", ErrInvalidManifest, p.at(n, format, args...))
+}
+
+// wrap returns an error of the node walk as an ErrInvalidManifest in the
+// file; one that already is passes as it is.
+func (p *parser) wrap(err error) error {
+	var ye *yamlnode.Error
+	if errors.Is(err, ErrInvalidManifest) || !errors.As(err, &ye) {
+		return err
+	}
+	ye.File = p.file
+	return fmt.Errorf("%w: %w", ErrInvalidManifest, ye)
 }
 
 func (p *parser) decode(key string, n *yaml.Node, out any) error {
@@ -130,19 +142,17 @@ func (p *parser) decode(key string, n *yaml.Node, out any) error {
 	return nil
 }
 
+// str reads the string field key into out; null leaves out as it is.
 func (p *parser) str(key string, n *yaml.Node, out *string) error {
-	if isNull(n) {
+	if yamlnode.IsNull(n) {
 		return nil
 	}
-	if n.Kind != yaml.ScalarNode {
-		return p.errorf(n, "field %s must be a string", key)
+	s, err := yamlnode.Str(n, key)
+	if err != nil {
+		return p.wrap(err)
 	}
-	*out = n.Value
+	*out = s
 	return nil
-}
-
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
 }
 
 func (p *parser) field(key string, v *yaml.Node) error {
@@ -215,7 +225,7 @@ func (p *parser) field(key string, v *yaml.Node) error {
 }
 
 func (p *parser) mixins(v *yaml.Node) error {
-	if isNull(v) {
+	if yamlnode.IsNull(v) {
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
@@ -251,7 +261,7 @@ func (p *parser) mixins(v *yaml.Node) error {
 }
 
 func (p *parser) parameters(v *yaml.Node) error {
-	if isNull(v) {
+	if yamlnode.IsNull(v) {
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
@@ -284,7 +294,7 @@ func (p *parser) parameters(v *yaml.Node) error {
 			Persistent: raw.Persistent,
 			Source:     ParameterSource{Dependency: raw.Source.Dependency, Output: raw.Source.Output},
 		}
-		if dn := mapValue(item, "default"); dn != nil {
+		if dn := yamlnode.Get(item, "default"); dn != nil {
 			var d any
 			if err := p.decode("parameters", dn, &d); err != nil {
 				return err
@@ -300,7 +310,7 @@ func (p *parser) parameters(v *yaml.Node) error {
 }
 
 func (p *parser) credentials(v *yaml.Node) error {
-	if isNull(v) {
+	if yamlnode.IsNull(v) {
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
@@ -322,8 +332,8 @@ func (p *parser) credentials(v *yaml.Node) error {
 			return p.errorf(item, "a credential needs a name")
 		}
 		if raw.Env == "" && raw.Path == "" {
-			return fmt.Errorf("%w: %w: %s: line %d: credential %s is malformed: give it an env or a path",
-				ErrInvalidManifest, ErrMalformedCredential, p.file, item.Line, raw.Name)
+			return fmt.Errorf("%w: %w: %w", ErrInvalidManifest, ErrMalformedCredential,
+				p.at(item, "credential %s is malformed: give it an env or a path", raw.Name))
 		}
 		p.m.Credentials = append(p.m.Credentials, Credential(raw))
 	}
@@ -331,7 +341,7 @@ func (p *parser) credentials(v *yaml.Node) error {
 }
 
 func (p *parser) outputs(v *yaml.Node) error {
-	if isNull(v) {
+	if yamlnode.IsNull(v) {
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
@@ -362,7 +372,7 @@ func (p *parser) outputs(v *yaml.Node) error {
 }
 
 func (p *parser) dependencies(v *yaml.Node) error {
-	if isNull(v) {
+	if yamlnode.IsNull(v) {
 		return nil
 	}
 	var raw struct {
@@ -387,19 +397,6 @@ func (p *parser) dependencies(v *yaml.Node) error {
 			Name: d.Name, Reference: d.Bundle.Reference, Version: d.Bundle.Version,
 			Parameters: d.Parameters, Outputs: d.Outputs,
 		})
-	}
-	return nil
-}
-
-// mapValue returns the value node of key in mapping n, or nil.
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
 	}
 	return nil
 }
