@@ -211,7 +211,7 @@ func (p *parser) field(key string, v *yaml.Node) error {
 		if c == nil {
 			return nil
 		}
-		cm, ok := normalize(c).(map[string]any)
+		cm, ok := Normalize(c).(map[string]any)
 		if !ok {
 			return p.errorf(v, "custom must be a mapping")
 		}
@@ -245,7 +245,7 @@ func (p *parser) mixins(v *yaml.Node) error {
 			if err := p.decode("mixins", item.Content[1], &cfg); err != nil {
 				return err
 			}
-			d.Config = normalize(cfg)
+			d.Config = Normalize(cfg)
 		default:
 			return p.errorf(item, "a mixin declaration must be a name or `name: {config}`")
 		}
@@ -299,7 +299,7 @@ func (p *parser) parameters(v *yaml.Node) error {
 			if err := p.decode("parameters", dn, &d); err != nil {
 				return err
 			}
-			prm.Default, prm.HasDefault = normalize(d), true
+			prm.Default, prm.HasDefault = Normalize(d), true
 		}
 		if prm.Type == "file" && prm.Path == "" {
 			return p.errorf(item, "parameter %s is of type file and needs a path", prm.Name)
@@ -365,7 +365,7 @@ func (p *parser) outputs(v *yaml.Node) error {
 		}
 		p.m.Outputs = append(p.m.Outputs, Output{
 			Name: raw.Name, Description: raw.Description, Type: typeString(raw.Type),
-			Path: raw.Path, ApplyTo: raw.ApplyTo, Sensitive: raw.Sensitive, Default: normalize(raw.Default),
+			Path: raw.Path, ApplyTo: raw.ApplyTo, Sensitive: raw.Sensitive, Default: Normalize(raw.Default),
 		})
 	}
 	return nil
