@@ -224,14 +224,25 @@ func (p *parser) field(key string, v *yaml.Node) error {
 	return nil
 }
 
-func (p *parser) mixins(v *yaml.Node) error {
+// items calls f with each item of the list v, in order; null is no items,
+// and any other kind the error msg at v.
+func (p *parser) items(v *yaml.Node, msg string, f func(item *yaml.Node) error) error {
 	if yamlnode.IsNull(v) {
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
-		return p.errorf(v, "mixins must be a list, e.g. `mixins: [exec]`")
+		return p.errorf(v, "%s", msg)
 	}
 	for _, item := range v.Content {
+		if err := f(item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *parser) mixins(v *yaml.Node) error {
+	return p.items(v, "mixins must be a list, e.g. `mixins: [exec]`", func(item *yaml.Node) error {
 		var d MixinDecl
 		switch item.Kind {
 		case yaml.ScalarNode:
@@ -256,18 +267,12 @@ func (p *parser) mixins(v *yaml.Node) error {
 			return p.errorf(item, "a mixin declaration has an empty name")
 		}
 		p.m.Mixins = append(p.m.Mixins, d)
-	}
-	return nil
+		return nil
+	})
 }
 
 func (p *parser) parameters(v *yaml.Node) error {
-	if yamlnode.IsNull(v) {
-		return nil
-	}
-	if v.Kind != yaml.SequenceNode {
-		return p.errorf(v, "parameters must be a list")
-	}
-	for _, item := range v.Content {
+	return p.items(v, "parameters must be a list", func(item *yaml.Node) error {
 		var raw struct {
 			Name        string   `yaml:"name"`
 			Description string   `yaml:"description"`
@@ -305,18 +310,12 @@ func (p *parser) parameters(v *yaml.Node) error {
 			return p.errorf(item, "parameter %s is of type file and needs a path", prm.Name)
 		}
 		p.m.Parameters = append(p.m.Parameters, prm)
-	}
-	return nil
+		return nil
+	})
 }
 
 func (p *parser) credentials(v *yaml.Node) error {
-	if yamlnode.IsNull(v) {
-		return nil
-	}
-	if v.Kind != yaml.SequenceNode {
-		return p.errorf(v, "credentials must be a list")
-	}
-	for _, item := range v.Content {
+	return p.items(v, "credentials must be a list", func(item *yaml.Node) error {
 		raw := struct {
 			Name        string   `yaml:"name"`
 			Description string   `yaml:"description"`
@@ -336,18 +335,12 @@ func (p *parser) credentials(v *yaml.Node) error {
 				p.at(item, "credential %s is malformed: give it an env or a path", raw.Name))
 		}
 		p.m.Credentials = append(p.m.Credentials, Credential(raw))
-	}
-	return nil
+		return nil
+	})
 }
 
 func (p *parser) outputs(v *yaml.Node) error {
-	if yamlnode.IsNull(v) {
-		return nil
-	}
-	if v.Kind != yaml.SequenceNode {
-		return p.errorf(v, "outputs must be a list")
-	}
-	for _, item := range v.Content {
+	return p.items(v, "outputs must be a list", func(item *yaml.Node) error {
 		var raw struct {
 			Name        string   `yaml:"name"`
 			Description string   `yaml:"description"`
@@ -367,8 +360,8 @@ func (p *parser) outputs(v *yaml.Node) error {
 			Name: raw.Name, Description: raw.Description, Type: typeString(raw.Type),
 			Path: raw.Path, ApplyTo: raw.ApplyTo, Sensitive: raw.Sensitive, Default: Normalize(raw.Default),
 		})
-	}
-	return nil
+		return nil
+	})
 }
 
 func (p *parser) dependencies(v *yaml.Node) error {
