@@ -12,6 +12,7 @@ import (
 
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/yamlnode"
+	"github.com/mixbox/mixbox/internal/testutil"
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
@@ -262,17 +263,7 @@ func TestMarshalEntries_roundTrip(t *testing.T) {
 // wrap ErrInvalid and carry a *yamlnode.Error, and that what it accepts
 // reads back the same once MarshalEntries writes it.
 func FuzzParseEntries(f *testing.F) {
-	files, err := filepath.Glob("testdata/*.exec.yaml")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	testutil.AddSeeds(f, "testdata/*.exec.yaml")
 	f.Add([]byte("exec:\n  - command: x\n    args_regex: ['(']\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := ParseEntries(data)
