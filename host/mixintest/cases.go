@@ -6,13 +6,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/mixbox/mixbox/host"
 	"github.com/mixbox/mixbox/host/internal/hostexec"
 	"github.com/mixbox/mixbox/host/internal/policy"
+	"github.com/mixbox/mixbox/host/internal/yamlnode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -168,27 +168,29 @@ func LoadCases(file string) (*Suite, error) {
 // error matches ErrCases and says the line and what is wrong.
 func ParseCases(file string, data []byte) (*Suite, error) {
 	p := parser{file: file}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := yamlLine(err)
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = strings.TrimPrefix(msg, fmt.Sprintf("line %d: ", line))
-		return nil, p.errf(line, "%s", msg)
+	doc, err := yamlnode.Parse(data)
+	if err != nil {
+		return nil, p.wrap(err)
 	}
-	s := &Suite{Path: file, doc: &doc}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
+	s := &Suite{Path: file, doc: doc}
+	if len(doc.Content) == 0 {
 		return nil, p.errf(0, "empty file: want a mapping with a cases list")
 	}
 	root := doc.Content[0]
+	if err := yamlnode.WantKind(root, "the file", yaml.MappingNode); err != nil {
+		return nil, p.wrap(err)
+	}
 	hasCases := false
-	if err := p.mapping(root, "the file", func(k string, v *yaml.Node) error {
+	if err := yamlnode.Mapping(root, "", func(k string, kn, v *yaml.Node) error {
 		switch k {
 		case "mixin":
-			return p.str(v, k, &s.Mixin)
+			var err error
+			s.Mixin, err = yamlnode.Str(v, k)
+			return err
 		case "cases":
 			hasCases = true
-			if v.Kind != yaml.SequenceNode {
-				return p.errf(v.Line, "cases: want a list, got %s", kindName(v))
+			if err := yamlnode.WantKind(v, k, yaml.SequenceNode); err != nil {
+				return err
 			}
 			for _, n := range v.Content {
 				c, err := p.parseCase(n)
@@ -199,9 +201,9 @@ func ParseCases(file string, data []byte) (*Suite, error) {
 			}
 			return nil
 		}
-		return p.unknown(k, v, "mixin, cases")
+		return yamlnode.Unknown(kn, "", "mixin, cases")
 	}); err != nil {
-		return nil, err
+		return nil, p.wrap(err)
 	}
 	if !hasCases {
 		return nil, p.errf(root.Line, "no cases: key: want `cases:` with a list of cases")
@@ -222,152 +224,75 @@ func (p parser) errf(line int, format string, args ...any) error {
 	return &CasesError{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
 
-func (p parser) unknown(k string, v *yaml.Node, known string) error {
-	return p.errf(keyLine(v), "unknown key %q (want one of: %s)", k, known)
+// wrap returns err as a *CasesError: a *yamlnode.Error's key and message
+// become its Msg.
+func (p parser) wrap(err error) error {
+	var ce *CasesError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	var ye *yamlnode.Error
+	if errors.As(err, &ye) {
+		return &CasesError{File: p.file, Line: ye.Line, Msg: ye.Text()}
+	}
+	return &CasesError{File: p.file, Msg: err.Error()} // not reached: the parse returns no other error
 }
 
-// keyLine is the line of a value's key: the value's own line is close enough.
-func keyLine(v *yaml.Node) int { return v.Line }
-
-func (p parser) mapping(n *yaml.Node, what string, f func(k string, v *yaml.Node) error) error {
-	if n.Kind != yaml.MappingNode {
-		return p.errf(n.Line, "%s: want a mapping, got %s", what, kindName(n))
-	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if seen[k.Value] {
-			return p.errf(k.Line, "%s: key %q given twice", what, k.Value)
-		}
-		seen[k.Value] = true
-		if err := f(k.Value, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (p parser) str(v *yaml.Node, what string, dst *string) error {
-	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-		return p.errf(v.Line, "%s: want a string, got %s", what, kindName(v))
-	}
-	*dst = v.Value
-	return nil
-}
-
-func (p parser) strs(v *yaml.Node, what string, dst *[]string) error {
-	if v.Kind != yaml.SequenceNode {
-		return p.errf(v.Line, "%s: want a list of strings, got %s", what, kindName(v))
-	}
-	out := []string{}
-	for _, e := range v.Content {
-		var s string
-		if err := p.str(e, what, &s); err != nil {
-			return err
-		}
-		out = append(out, s)
-	}
-	*dst = out
-	return nil
-}
-
-func (p parser) strMap(v *yaml.Node, what string, dst *map[string]string) error {
-	out := map[string]string{}
-	if v.Tag == "!!null" {
-		*dst = out
-		return nil
-	}
-	if err := p.mapping(v, what, func(k string, e *yaml.Node) error {
-		return p.str(e, what+"."+k, new(string)) // type check first
-	}); err != nil {
-		return err
-	}
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		out[v.Content[i].Value] = v.Content[i+1].Value
-	}
-	*dst = out
-	return nil
-}
-
-func (p parser) integer(v *yaml.Node, what string, dst *int) error {
-	if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
-		return p.errf(v.Line, "%s: want an integer, got %s", what, kindName(v))
-	}
-	var n int
-	if err := v.Decode(&n); err != nil {
-		return p.errf(v.Line, "%s: want an integer, got %q", what, v.Value)
-	}
-	*dst = n
-	return nil
-}
-
-func (p parser) boolean(v *yaml.Node, what string, dst *bool) error {
-	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
-		return p.errf(v.Line, "%s: want true or false, got %s", what, kindName(v))
-	}
-	return v.Decode(dst)
-}
+// caseKeys are the keys of a case, for the error about an unknown key.
+const caseKeys = "name, action, input, env, files, exec, strict, policy, want"
 
 func (p parser) parseCase(n *yaml.Node) (Case, error) {
+	n = yamlnode.Deref(n)
 	c := Case{Line: n.Line, node: n}
+	if err := yamlnode.WantKind(n, "case", yaml.MappingNode); err != nil {
+		return c, p.wrap(err)
+	}
 	strict := true
-	err := p.mapping(n, "case", func(k string, v *yaml.Node) error {
+	err := yamlnode.Mapping(n, "", func(k string, kn, v *yaml.Node) error {
+		var err error
 		switch k {
 		case "name":
-			return p.str(v, k, &c.Name)
+			c.Name, err = yamlnode.Str(v, k)
 		case "action":
-			return p.str(v, k, &c.Action)
+			c.Action, err = yamlnode.Str(v, k)
 		case "input":
-			return p.str(v, k, &c.Input)
+			c.Input, err = yamlnode.Str(v, k)
 		case "env":
-			return p.strMap(v, k, &c.Env)
+			c.Env, err = yamlnode.StrMap(v, k)
 		case "files":
-			if err := p.strMap(v, k, &c.Files); err != nil {
-				return err
-			}
-			for name := range c.Files {
-				if err := checkFileName(name); err != nil {
-					return p.errf(v.Line, "files: %s", err.Error())
+			if c.Files, err = yamlnode.StrMap(v, k); err == nil {
+				for name := range c.Files {
+					if err := checkFileName(name); err != nil {
+						return &yamlnode.Error{Line: v.Line, Key: k, Err: err}
+					}
 				}
 			}
-			return nil
 		case "exec":
-			if v.Tag == "!!null" {
-				return nil
-			}
-			if v.Kind != yaml.SequenceNode {
-				return p.errf(v.Line, "exec: want a list, got %s", kindName(v))
-			}
-			for i, e := range v.Content {
-				x, err := p.parseExec(e, i+1)
-				if err != nil {
-					return err
-				}
-				c.Exec = append(c.Exec, x)
-			}
-			return nil
+			c.Exec, err = hostexec.ParseEntryList(v, k)
 		case "strict":
-			return p.boolean(v, k, &strict)
+			strict, err = yamlnode.Bool(v, k)
 		case "policy":
-			if v.Tag == "!!null" {
-				return p.errf(v.Line, "policy: want a mapping, got %s", kindName(v))
+			if yamlnode.IsNull(v) {
+				return yamlnode.WantKind(v, k, yaml.MappingNode)
 			}
-			pol, err := policy.ParseMixin(v, "policy")
+			pol, err := policy.ParseMixin(v, k)
 			if err != nil {
 				var ie *policy.InvalidError
 				if !errors.As(err, &ie) { // ParseMixin returns no other error
-					ie = &policy.InvalidError{Line: v.Line, Key: "policy", Msg: err.Error()}
+					ie = &policy.InvalidError{Line: v.Line, Key: k, Msg: err.Error()}
 				}
-				return p.errf(ie.Line, "%s: %s", ie.Key, ie.Msg)
+				return &yamlnode.Error{Line: ie.Line, Key: ie.Key, Msg: ie.Msg}
 			}
 			c.Policy = &pol
-			return nil
 		case "want":
-			return p.parseWant(v, &c.Want)
+			err = parseWant(v, &c.Want)
+		default:
+			err = yamlnode.Unknown(kn, "", caseKeys)
 		}
-		return p.unknown(k, v, "name, action, input, env, files, exec, strict, policy, want")
+		return err
 	})
 	if err != nil {
+		err = p.wrap(err)
 		if c.Name != "" {
 			var ce *CasesError
 			if errors.As(err, &ce) {
@@ -394,97 +319,27 @@ func checkFileName(name string) error {
 	return nil
 }
 
-func (p parser) parseExec(n *yaml.Node, i int) (Exec, error) {
-	x := Exec{Line: n.Line}
-	what := fmt.Sprintf("exec[%d]", i)
-	err := p.mapping(n, what, func(k string, v *yaml.Node) error {
-		switch k {
-		case "command":
-			return p.str(v, what+".command", &x.Command)
-		case "args":
-			return p.strs(v, what+".args", &x.Args)
-		case "args_regex":
-			if err := p.strs(v, what+".args_regex", &x.ArgsRegex); err != nil {
-				return err
-			}
-			for _, re := range x.ArgsRegex {
-				if _, err := regexp.Compile(anchor(re)); err != nil {
-					return p.errf(v.Line, "%s.args_regex: bad regex %q: %s", what, re, err.Error())
-				}
-			}
-			return nil
-		case "stdout":
-			return p.str(v, what+".stdout", &x.Stdout)
-		case "stderr":
-			return p.str(v, what+".stderr", &x.Stderr)
-		case "exit_code":
-			return p.integer(v, what+".exit_code", &x.ExitCode)
-		case "timed_out":
-			return p.boolean(v, what+".timed_out", &x.TimedOut)
-		}
-		return p.unknown(k, v, "command, args, args_regex, stdout, stderr, exit_code, timed_out")
-	})
-	if err != nil {
-		return x, err
-	}
-	if x.Command == "" {
-		return x, p.errf(n.Line, "%s: command is required", what)
-	}
-	if x.Args != nil && x.ArgsRegex != nil {
-		return x, p.errf(n.Line, "%s: give args or args_regex, not both", what)
-	}
-	return x, nil
-}
+// wantKeys are the keys of a case's want, for the error about an unknown key.
+const wantKeys = "exit_code, outputs, stdout_contains, stderr_contains, denied"
 
-func (p parser) parseWant(n *yaml.Node, w *Want) error {
-	if n.Tag == "!!null" {
-		return nil
-	}
-	return p.mapping(n, "want", func(k string, v *yaml.Node) error {
+func parseWant(n *yaml.Node, w *Want) error {
+	return yamlnode.Mapping(n, "want", func(k string, kn, v *yaml.Node) error {
+		var err error
+		key := yamlnode.Join("want", k)
 		switch k {
 		case "exit_code":
-			return p.integer(v, "want.exit_code", &w.ExitCode)
+			w.ExitCode, err = yamlnode.Int(v, key)
 		case "outputs":
-			return p.strMap(v, "want.outputs", &w.Outputs)
+			w.Outputs, err = yamlnode.StrMap(v, key)
 		case "stdout_contains":
-			return p.strs(v, "want.stdout_contains", &w.StdoutContains)
+			w.StdoutContains, err = yamlnode.Strs(v, key)
 		case "stderr_contains":
-			return p.strs(v, "want.stderr_contains", &w.StderrContains)
+			w.StderrContains, err = yamlnode.Strs(v, key)
 		case "denied":
-			return p.strs(v, "want.denied", &w.Denied)
+			w.Denied, err = yamlnode.Strs(v, key)
+		default:
+			err = yamlnode.Unknown(kn, "", wantKeys)
 		}
-		return p.unknown(k, v, "exit_code, outputs, stdout_contains, stderr_contains, denied")
+		return err
 	})
-}
-
-func anchor(re string) string { return `^(?:` + re + `)$` }
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!null":
-			return "nothing"
-		case "!!str":
-			return fmt.Sprintf("the string %q", n.Value)
-		}
-		return fmt.Sprintf("%s %s", strings.TrimPrefix(n.Tag, "!!"), n.Value)
-	}
-	return "nothing"
-}
-
-// yamlLine extracts the line of a yaml.v3 syntax or type error, 0 if none.
-func yamlLine(err error) int {
-	m := regexp.MustCompile(`line (\d+)`).FindStringSubmatch(err.Error())
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1]) // digits only: cannot fail but on overflow, then 0
-	return n
 }

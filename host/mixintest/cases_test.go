@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mixbox/mixbox/host/internal/hostexec"
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/mixintest"
 )
@@ -60,7 +61,7 @@ cases:
 					Env:  []string{"KUBECONFIG"}, Mount: false,
 					Limits: mixintest.Limits{Memory: 64 << 20, StepTimeout: 90e9}.Or(policy.Builtin()),
 				},
-				Exec: []mixintest.Exec{{Command: "helm", ArgsRegex: []string{`\d+`}, Stdout: "out", Stderr: "err", ExitCode: 3, TimedOut: true, Line: 16}},
+				Exec: hostexec.CompileAll([]mixintest.Exec{{Command: "helm", ArgsRegex: []string{`\d+`}, Stdout: "out", Stderr: "err", ExitCode: 3, TimedOut: true, Line: 16}}),
 				Want: mixintest.Want{ExitCode: 1, Outputs: map[string]string{"a": "1"}, StdoutContains: []string{"x"}, StderrContains: []string{"y"}, Denied: []string{"kubectl"}},
 			}}},
 		},
@@ -75,6 +76,11 @@ cases:
 		{name: "a wrong type", in: "cases:\n  - name: a\n    action: install\n    want:\n      exit_code: zero\n", wantLine: 5, wantMsg: `want.exit_code: want an integer, got the string "zero"`},
 		{name: "a file outside the mount", in: "cases:\n  - name: a\n    action: install\n    files: {../x: y}\n", wantLine: 4, wantMsg: "not a relative path"},
 		{name: "a bad policy size", in: "cases:\n  - name: a\n    action: install\n    policy: {memory: lots}\n", wantLine: 4, wantMsg: "policy.memory"},
+		{name: "a duplicate key", in: "cases:\n  - name: a\n    action: install\n    name: b\n", wantLine: 4, wantMsg: `case "a": name: duplicate key (first at line 2)`},
+		{name: "the second exec entry", in: "cases:\n  - name: a\n    action: install\n    exec:\n      - command: x\n      - args: [y]\n", wantLine: 6, wantMsg: `case "a": exec[1]: command is required`},
+		{name: "an unknown key is at its line", in: "cases:\n  - name: a\n    action: install\n    want:\n      nope:\n        - x\n", wantLine: 5, wantMsg: `case "a": unknown key "nope" (want one of: exit_code,`},
+		{name: "a list item", in: "cases:\n  - name: a\n    action: install\n    want:\n      denied: [x, [y]]\n", wantLine: 5, wantMsg: `want.denied[1]: want a string, got a list`},
+		{name: "a null case", in: "cases:\n  - ~\n", wantLine: 2, wantMsg: `case: want a mapping, got nothing`},
 		{name: "an unknown policy key", in: "cases:\n  - name: a\n    action: install\n    policy:\n      exec: []\n      nope: 1\n", wantLine: 6, wantMsg: `unknown key "nope"`},
 	}
 	for _, tc := range tests {

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -350,16 +349,9 @@ func validate(c *Case) error {
 		}
 	}
 	for i, e := range c.Exec {
-		if e.Command == "" {
-			return bad("exec[%d]: command is required", i+1)
-		}
-		if e.Args != nil && e.ArgsRegex != nil {
-			return bad("exec[%d]: give args or args_regex, not both", i+1)
-		}
-		for _, re := range e.ArgsRegex {
-			if _, err := regexp.Compile(anchor(re)); err != nil {
-				return bad("exec[%d].args_regex: bad regex %q: %s", i+1, re, err.Error())
-			}
+		if _, err := e.Compile(); err != nil {
+			return bad("exec[%d]: %s", i, err.Error()) // the parser's message for a cases file
+
 		}
 	}
 	return nil

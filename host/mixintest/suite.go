@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mixbox/mixbox/host/internal/yamlnode"
 )
 
 // SuiteOptions configures RunSuite.
@@ -144,15 +146,21 @@ func updateNode(n *yaml.Node, old []Exec, answers []int, execs []Exec, res Resul
 		if j >= 0 && j < len(oldNodes) {
 			en := oldNodes[j]
 			if !old[j].Match(res.Calls[i].Command, res.Calls[i].Args) {
+				if en.Kind == yaml.AliasNode && en.Alias != nil {
+					// Rewrite a copy here, not the anchored entry others share.
+					c := *en.Alias
+					c.Anchor, c.Content = "", slices.Clone(c.Content)
+					en = &c
+				}
 				mapDel(en, "args_regex")
-				mapSet(en, "command", strNode(e.Command))
+				mapSet(en, "command", yamlnode.StrNode(e.Command))
 				mapSet(en, "args", strList(e.Args))
 			}
 			seq.Content = append(seq.Content, en)
 			continue
 		}
 		en := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		mapSet(en, "command", strNode(e.Command))
+		mapSet(en, "command", yamlnode.StrNode(e.Command))
 		mapSet(en, "args", strList(e.Args))
 		seq.Content = append(seq.Content, en)
 	}
@@ -182,7 +190,7 @@ func updateNode(n *yaml.Node, old []Exec, answers []int, execs []Exec, res Resul
 		// Keep the order of the outputs already listed, then add new ones.
 		for i := 0; i+1 < len(prev.Content); i += 2 {
 			if v, ok := res.Outputs[prev.Content[i].Value]; ok {
-				val := strNode(v)
+				val := yamlnode.StrNode(v)
 				if prev.Content[i+1].Value == v {
 					val = prev.Content[i+1]
 				}
@@ -190,9 +198,9 @@ func updateNode(n *yaml.Node, old []Exec, answers []int, execs []Exec, res Resul
 			}
 		}
 	}
-	for _, k := range sortedKeys(res.Outputs) {
+	for _, k := range slices.Sorted(maps.Keys(res.Outputs)) {
 		if mapGet(outs, k) == nil {
-			outs.Content = append(outs.Content, strNode(k), strNode(res.Outputs[k]))
+			outs.Content = append(outs.Content, yamlnode.StrNode(k), yamlnode.StrNode(res.Outputs[k]))
 		}
 	}
 	if len(outs.Content) == 0 {
@@ -205,19 +213,13 @@ func updateNode(n *yaml.Node, old []Exec, answers []int, execs []Exec, res Resul
 	}
 }
 
-func strNode(s string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if strings.Contains(s, "\n") {
-		n.Style = yaml.LiteralStyle
-	}
-	return n
-}
-
+// strList is a flow list of strings, where a multi-line one is
+// double-quoted (a literal block cannot be in a flow list).
 func strList(ss []string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
 	for _, s := range ss {
-		v := strNode(s)
-		if strings.Contains(s, "\n") {
+		v := yamlnode.StrNode(s)
+		if v.Style == yaml.LiteralStyle {
 			v.Style = yaml.DoubleQuotedStyle
 		}
 		n.Content = append(n.Content, v)
@@ -275,8 +277,6 @@ func mapDel(n *yaml.Node, key string) {
 		}
 	}
 }
-
-func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // maskValues replaces the values the mixin declared sensitive, longest
 // first, as the run's masking writer does.

@@ -58,7 +58,8 @@ type table struct {
 var _ hostexec.Executor = (*table)(nil)
 
 func newTable(mixin string, c *Case, mode tableMode) *table {
-	return &table{mixin: mixin, entries: c.Exec, policy: c.Policy, mode: mode, used: make([]bool, len(c.Exec))}
+	entries := hostexec.CompileAll(c.Exec) // a Case built in Go: compile its regexes once
+	return &table{mixin: mixin, entries: entries, policy: c.Policy, mode: mode, used: make([]bool, len(c.Exec))}
 }
 
 // Exec answers one call.

@@ -2,7 +2,8 @@
 // porter-compat cases under testdata/ (failing, never skipping, when they
 // are missing), comparing and rewriting mixbox's own golden files (never
 // the Porter-made ones), and building mixbox's binaries once per test
-// process. It is imported only from _test.go files.
+// process, seeding fuzz targets from testdata, and sharing one compiled-module
+// cache per test package (SharedCache). It is imported only from _test.go files.
 //
 // # Golden files
 //

@@ -134,3 +134,24 @@ func CopyTree(t testing.TB, src, dst string) {
 		t.Fatalf("copy %s to %s: %v", src, dst, err)
 	}
 }
+
+// AddSeeds adds every file matching the glob pattern (relative to the
+// test's package, e.g. "testdata/*.yaml") to f's seed corpus. It fails
+// when nothing matches, so that a fuzz target never runs unseeded.
+func AddSeeds(f *testing.F, pattern string) {
+	f.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		f.Fatalf("seeds %s: %v", pattern, err)
+	}
+	if len(files) == 0 {
+		f.Fatalf("seeds %s: no file matches", pattern)
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatalf("seeds: %v", err)
+		}
+		f.Add(b)
+	}
+}

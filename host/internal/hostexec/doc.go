@@ -18,6 +18,10 @@
 //	rep := hostexec.NewReplayer(entries)         // from ParseEntries
 //	exe = hostexec.Checked(pol.For("helm3"), rep) // runs nothing
 //
+// ParseEntryList is the one parser of an `exec:` list, for --replay-exec
+// files (ParseEntries) and mixin-test cases alike: errors name the line,
+// and args_regex are compiled once there, not on each Entry.Match.
+//
 // # Security
 //
 // The policy is checked on the resolved request before anything is looked

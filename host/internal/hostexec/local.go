@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -210,7 +212,7 @@ func (l *Local) environ(pol policy.Mixin, extra map[string]string) []string {
 			set(k, v)
 		}
 	}
-	for _, k := range sortedKeys(extra) {
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
 		set(k, extra[k])
 	}
 	out := make([]string, 0, len(order))

@@ -23,9 +23,11 @@ type Replayer struct {
 
 var _ Executor = (*Replayer)(nil)
 
-// NewReplayer returns a Replayer answering from entries.
+// NewReplayer returns a Replayer answering from entries, their regexes
+// compiled once (an entry that does not compile stays as it is and
+// matches nothing).
 func NewReplayer(entries []Entry) *Replayer {
-	return &Replayer{entries: entries}
+	return &Replayer{entries: CompileAll(entries)}
 }
 
 // Exec answers the call with the next entry, streaming its output when the

@@ -48,6 +48,28 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestParse_errorText pins whole messages: the file, the line, what is
+// wrong, and for a duplicate field where the first one is.
+func TestParse_errorText(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"a duplicate field", base + "name: again\n", "invalid manifest: porter.yaml: line 10: name: duplicate key (first at line 2); keep one"},
+		{"a field that is not a string", base + "description: [a]\n", "invalid manifest: porter.yaml: line 10: description: want a string, got a list"},
+		{"a key that is not a name", base + "? [a]\n: b\n", "invalid manifest: porter.yaml: line 10: want a string key, got a list"},
+		{"not a mapping", "- a\n", "invalid manifest: porter.yaml: line 1: the top level must be a mapping of fields (name:, mixins:, install:, ...)"},
+		{"a malformed credential", base + "credentials:\n  - name: c\n", "invalid manifest: malformed credential: porter.yaml: line 11: credential c is malformed: give it an env or a path"},
+		{"an undeclared mixin", base + "install:\n  - ghost:\n      a: b\n", `invalid manifest: undeclared mixin: porter.yaml: line 11: step 1 of install uses mixin "ghost", which is not declared; add it to the mixins list`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := manifest.Parse([]byte(tc.in))
+			require.ErrorIs(t, err, manifest.ErrInvalidManifest)
+			require.EqualError(t, err, tc.want)
+		})
+	}
+}
+
 func TestParse_fields(t *testing.T) {
 	t.Parallel()
 	m, err := manifest.Parse([]byte(base + `parameters:

@@ -1,9 +1,12 @@
 package manifest
 
 import (
+	"bytes"
 	"fmt"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mixbox/mixbox/host/internal/yamlnode"
 )
 
 // Step is one step of an action, before rendering.
@@ -33,7 +36,7 @@ func (s Step) Line() int {
 }
 
 func (p *parser) steps(action string, v *yaml.Node) ([]Step, error) {
-	if isNull(v) {
+	if yamlnode.IsNull(v) {
 		return []Step{}, nil
 	}
 	if v.Kind != yaml.SequenceNode {
@@ -69,14 +72,14 @@ func (p *parser) step(action string, index int, n *yaml.Node) (Step, error) {
 	}
 	mixin := key.Value
 	if _, ok := p.m.Mixin(mixin); !ok {
-		return Step{}, fmt.Errorf("%w: %w: %s: line %d: %s uses mixin %q, which is not declared; add it to the mixins list",
-			ErrInvalidManifest, ErrUndeclaredMixin, p.file, key.Line, where, mixin)
+		return Step{}, fmt.Errorf("%w: %w: %w", ErrInvalidManifest, ErrUndeclaredMixin,
+			p.at(key, "%s uses mixin %q, which is not declared; add it to the mixins list", where, mixin))
 	}
 	if body.Kind != yaml.MappingNode {
 		return Step{}, p.errorf(body, "%s: the %s step must be a mapping of its settings", where, mixin)
 	}
 	st := Step{Action: action, Index: index, Mixin: mixin, Node: n}
-	if d := mapValue(body, "description"); d != nil {
+	if d := yamlnode.Get(body, "description"); d != nil {
 		if d.Kind != yaml.ScalarNode || d.Tag != "!!str" {
 			return Step{}, p.errorf(d, "%s: invalid description type for mixin step (%s); quote it", where, mixin)
 		}
@@ -84,8 +87,21 @@ func (p *parser) step(action string, index int, n *yaml.Node) (Step, error) {
 	}
 	tmpl, err := encodeNode(n)
 	if err != nil {
-		return Step{}, fmt.Errorf("%w: %s: line %d: %s: re-encode the step: %w", ErrInvalidManifest, p.file, n.Line, where, err)
+		return Step{}, fmt.Errorf("%w: %w", ErrInvalidManifest, &yamlnode.Error{File: p.file, Line: n.Line, Msg: where + ": re-encode the step", Err: err})
 	}
 	st.Template = tmpl
 	return st, nil
+}
+
+// encodeNode encodes n as Porter re-encodes a step: yaml.v3, 4-space indent.
+func encodeNode(n *yaml.Node) (string, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(n); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
 }

@@ -26,8 +26,12 @@ type InvalidError struct {
 	Msg string
 }
 
-// Error returns "invalid policy: line LINE: KEY: MSG".
+// Error returns "invalid policy: line LINE: KEY: MSG", without "KEY: " for
+// the file's top level.
 func (e *InvalidError) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("%s: line %d: %s", ErrInvalid, e.Line, e.Msg)
+	}
 	return fmt.Sprintf("%s: line %d: %s: %s", ErrInvalid, e.Line, e.Key, e.Msg)
 }
 

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mixbox/mixbox/host/internal/yamlnode"
 )
 
 // Parse parses a policy file (docs/spec/policy.md). Omitted defaults take
@@ -28,7 +31,7 @@ func Parse(data []byte) (*Policy, error) {
 	overrides := map[string]Limits{}
 	if len(doc.Content) > 0 {
 		if err := parseTop(doc.Content[0], p, overrides); err != nil {
-			return nil, err
+			return nil, asInvalid(err)
 		}
 	}
 	p.Defaults = p.Defaults.Or(Builtin())
@@ -47,70 +50,23 @@ func Parse(data []byte) (*Policy, error) {
 func ParseMixin(n *yaml.Node, key string) (Mixin, error) {
 	m, over, err := parseMixin(n, key)
 	if err != nil {
-		return Mixin{}, err
+		return Mixin{}, asInvalid(err)
 	}
 	m.Limits = over.Or(Builtin())
 	return m, nil
 }
 
-// invalid returns an *InvalidError for node n at key.
-func invalid(n *yaml.Node, key, format string, args ...any) error {
-	return &InvalidError{Line: n.Line, Key: key, Msg: fmt.Sprintf(format, args...)}
-}
-
-// deref follows an alias to the node it names.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 16; i++ {
-		n = n.Alias
+// asInvalid turns the *yamlnode.Error of the parse into an *InvalidError.
+func asInvalid(err error) error {
+	var ye *yamlnode.Error
+	if !errors.As(err, &ye) {
+		return fmt.Errorf("%w: %w", ErrInvalid, err) // not reached: every parse error is a yamlnode.Error
 	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
+	msg := ye.Msg
+	if ye.Err != nil {
+		msg += ": " + ye.Err.Error()
 	}
-	return "an alias"
-}
-
-// mapping calls f for each key of the mapping n (null is an empty mapping),
-// refusing duplicate keys.
-func mapping(n *yaml.Node, key string, f func(k string, kn, v *yaml.Node) error) error {
-	n = deref(n)
-	if isNull(n) {
-		return nil
-	}
-	if n.Kind != yaml.MappingNode {
-		return invalid(n, key, "want a mapping, got %s", kindName(n))
-	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		kn, v := deref(n.Content[i]), deref(n.Content[i+1])
-		if kn.Kind != yaml.ScalarNode {
-			return invalid(kn, key, "want a string key, got %s", kindName(kn))
-		}
-		full := kn.Value
-		if key != "" {
-			full = key + "." + kn.Value
-		}
-		if seen[kn.Value] {
-			return invalid(kn, full, "duplicate key")
-		}
-		seen[kn.Value] = true
-		if err := f(kn.Value, kn, v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return &InvalidError{Line: ye.Line, Key: ye.Key, Msg: msg}
 }
 
 // Keys of a policy, for the errors about unknown keys.
@@ -121,47 +77,14 @@ const (
 	grantKeys = "command, path, args"
 )
 
-func unknown(kn *yaml.Node, key, known string) error {
-	return invalid(kn, key, "unknown key %q (want one of: %s)", kn.Value, known)
-}
-
-func join(key, k string) string {
-	if key == "" {
-		return k
-	}
-	return key + "." + k
-}
-
-func str(n *yaml.Node, key string) (string, error) {
-	if n.Kind != yaml.ScalarNode || isNull(n) {
-		return "", invalid(n, key, "want a string, got %s", kindNameOrNull(n))
-	}
-	return n.Value, nil
-}
-
-func kindNameOrNull(n *yaml.Node) string {
-	if isNull(n) {
-		return "null"
-	}
-	return kindName(n)
-}
-
+// strs reads a list of strings; an empty list grants as much as none, and
+// is nil so that a printed policy parses back to the same value.
 func strs(n *yaml.Node, key string) ([]string, error) {
-	if isNull(n) {
-		return nil, nil
+	list, err := yamlnode.Strs(n, key)
+	if len(list) == 0 {
+		list = nil
 	}
-	if n.Kind != yaml.SequenceNode {
-		return nil, invalid(n, key, "want a list of strings, got %s", kindName(n))
-	}
-	var out []string
-	for i, e := range n.Content {
-		s, err := str(deref(e), fmt.Sprintf("%s[%d]", key, i))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
+	return list, err
 }
 
 func absPaths(n *yaml.Node, key string) ([]string, error) {
@@ -171,36 +94,26 @@ func absPaths(n *yaml.Node, key string) ([]string, error) {
 	}
 	for i, p := range list {
 		if !path.IsAbs(p) {
-			return nil, invalid(deref(n.Content[i]), fmt.Sprintf("%s[%d]", key, i), "%q is not an absolute path", p)
+			return nil, yamlnode.Errorf(yamlnode.Deref(n).Content[i], yamlnode.Index(key, i), "%q is not an absolute path", p)
 		}
 		list[i] = path.Clean(p)
 	}
 	return list, nil
 }
 
-func boolean(n *yaml.Node, key string) (bool, error) {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
-		var b bool
-		if err := n.Decode(&b); err == nil {
-			return b, nil
-		}
-	}
-	return false, invalid(n, key, "want true or false, got %s", kindNameOrNull(n))
-}
-
 func parseTop(n *yaml.Node, p *Policy, overrides map[string]Limits) error {
-	return mapping(n, "", func(k string, kn, v *yaml.Node) error {
+	return yamlnode.Mapping(n, "", func(k string, kn, v *yaml.Node) error {
 		switch k {
 		case "apiVersion":
-			s, err := str(v, k)
+			s, err := yamlnode.Str(v, k)
 			if err != nil {
 				return err
 			}
 			if s != APIVersion {
-				return invalid(v, k, "want %s, got %q", APIVersion, s)
+				return yamlnode.Errorf(v, k, "want %s, got %q", APIVersion, s)
 			}
 		case "native":
-			s, err := str(v, k)
+			s, err := yamlnode.Str(v, k)
 			if err != nil {
 				return err
 			}
@@ -208,22 +121,22 @@ func parseTop(n *yaml.Node, p *Policy, overrides map[string]Limits) error {
 			case NativeAllow, NativeDeny:
 				p.Native = Native(s)
 			default:
-				return invalid(v, k, "want allow or deny, got %q", s)
+				return yamlnode.Errorf(v, k, "want allow or deny, got %q", s)
 			}
 		case "defaults":
-			return mapping(v, k, func(lk string, lkn, lv *yaml.Node) error {
-				ok, err := limit(lk, lv, join(k, lk), &p.Defaults)
+			return yamlnode.Mapping(v, k, func(lk string, lkn, lv *yaml.Node) error {
+				ok, err := limit(lk, lv, yamlnode.Join(k, lk), &p.Defaults)
 				if err == nil && !ok {
-					err = unknown(lkn, join(k, lk), limitKeys)
+					err = yamlnode.Unknown(lkn, yamlnode.Join(k, lk), limitKeys)
 				}
 				return err
 			})
 		case "mixins":
-			return mapping(v, k, func(name string, nkn, mv *yaml.Node) error {
+			return yamlnode.Mapping(v, k, func(name string, nkn, mv *yaml.Node) error {
 				if name == "" {
-					return invalid(nkn, k, "a mixin name is empty")
+					return yamlnode.Errorf(nkn, k, "a mixin name is empty")
 				}
-				m, over, err := parseMixin(mv, join(k, name))
+				m, over, err := parseMixin(mv, yamlnode.Join(k, name))
 				if err != nil {
 					return err
 				}
@@ -232,7 +145,7 @@ func parseTop(n *yaml.Node, p *Policy, overrides map[string]Limits) error {
 				return nil
 			})
 		default:
-			return unknown(kn, k, topKeys)
+			return yamlnode.Unknown(kn, k, topKeys)
 		}
 		return nil
 	})
@@ -241,8 +154,8 @@ func parseTop(n *yaml.Node, p *Policy, overrides map[string]Limits) error {
 func parseMixin(n *yaml.Node, key string) (Mixin, Limits, error) {
 	m := Mixin{Mount: true}
 	var over Limits
-	err := mapping(n, key, func(k string, kn, v *yaml.Node) error {
-		full := join(key, k)
+	err := yamlnode.Mapping(n, key, func(k string, kn, v *yaml.Node) error {
+		full := yamlnode.Join(key, k)
 		var err error
 		switch k {
 		case "exec":
@@ -250,9 +163,9 @@ func parseMixin(n *yaml.Node, key string) (Mixin, Limits, error) {
 		case "env":
 			m.Env, err = strs(v, full)
 		case "mount":
-			m.Mount, err = boolean(v, full)
+			m.Mount, err = yamlnode.Bool(v, full)
 		case "inheritEnv":
-			m.InheritEnv, err = boolean(v, full)
+			m.InheritEnv, err = yamlnode.Bool(v, full)
 		case "mounts":
 			m.Mounts, err = absPaths(v, full)
 		case "dirs":
@@ -261,7 +174,7 @@ func parseMixin(n *yaml.Node, key string) (Mixin, Limits, error) {
 			var ok bool
 			ok, err = limit(k, v, full, &over)
 			if err == nil && !ok {
-				err = unknown(kn, full, mixinKeys)
+				err = yamlnode.Unknown(kn, full, mixinKeys)
 			}
 		}
 		return err
@@ -270,29 +183,29 @@ func parseMixin(n *yaml.Node, key string) (Mixin, Limits, error) {
 }
 
 func parseGrants(n *yaml.Node, key string) ([]ExecGrant, error) {
-	if isNull(n) {
+	if yamlnode.IsNull(n) {
 		return nil, nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		return nil, invalid(n, key, "want a list of {command, path, args}, got %s", kindName(n))
+		return nil, yamlnode.Errorf(n, key, "want a list of {command, path, args}, got %s", yamlnode.KindName(n))
 	}
 	var out []ExecGrant
 	for i, e := range n.Content {
-		e = deref(e)
-		ekey := fmt.Sprintf("%s[%d]", key, i)
+		e = yamlnode.Deref(e)
+		ekey := yamlnode.Index(key, i)
 		var g ExecGrant
-		if e.Kind == yaml.ScalarNode && !isNull(e) {
+		if e.Kind == yaml.ScalarNode && !yamlnode.IsNull(e) {
 			g.Command = e.Value // shorthand: a bare command
-		} else if err := mapping(e, ekey, func(k string, kn, v *yaml.Node) error {
-			full := join(ekey, k)
+		} else if err := yamlnode.Mapping(e, ekey, func(k string, kn, v *yaml.Node) error {
+			full := yamlnode.Join(ekey, k)
 			var err error
 			switch k {
 			case "command":
-				g.Command, err = str(v, full)
+				g.Command, err = yamlnode.Str(v, full)
 			case "path":
-				if g.Path, err = str(v, full); err == nil {
+				if g.Path, err = yamlnode.Str(v, full); err == nil {
 					if !path.IsAbs(g.Path) {
-						return invalid(v, full, "%q is not an absolute path", g.Path)
+						return yamlnode.Errorf(v, full, "%q is not an absolute path", g.Path)
 					}
 					g.Path = path.Clean(g.Path)
 				}
@@ -300,19 +213,19 @@ func parseGrants(n *yaml.Node, key string) ([]ExecGrant, error) {
 				if g.Args, err = strs(v, full); err == nil {
 					for j, re := range g.Args {
 						if _, cerr := regexp.Compile(anchor(re)); cerr != nil {
-							return invalid(deref(v.Content[j]), fmt.Sprintf("%s[%d]", full, j), "bad regex %q: %s", re, cerr.Error())
+							return &yamlnode.Error{Line: yamlnode.Deref(v.Content[j]).Line, Key: yamlnode.Index(full, j), Msg: fmt.Sprintf("bad regex %q", re), Err: cerr}
 						}
 					}
 				}
 			default:
-				err = unknown(kn, full, grantKeys)
+				err = yamlnode.Unknown(kn, full, grantKeys)
 			}
 			return err
 		}); err != nil {
 			return nil, err
 		}
 		if g.Command == "" && g.Path == "" {
-			return nil, invalid(e, ekey, "a grant needs a command or a path")
+			return nil, yamlnode.Errorf(e, ekey, "a grant needs a command or a path")
 		}
 		out = append(out, g)
 	}
@@ -349,13 +262,13 @@ func limit(k string, v *yaml.Node, key string, l *Limits) (ok bool, err error) {
 
 // size parses a positive byte size: digits with an optional Ki, Mi or Gi.
 func size(n *yaml.Node, key string) (int64, error) {
-	s, err := str(n, key)
+	s, err := yamlnode.Str(n, key)
 	if err != nil {
 		return 0, err
 	}
 	v, ok := ParseSize(s)
 	if !ok {
-		return 0, invalid(n, key, "bad size %q: want a positive whole number of bytes with an optional Ki, Mi or Gi, such as 256Mi", s)
+		return 0, yamlnode.Errorf(n, key, "bad size %q: want a positive whole number of bytes with an optional Ki, Mi or Gi, such as 256Mi", s)
 	}
 	return v, nil
 }
@@ -380,25 +293,25 @@ func ParseSize(s string) (int64, bool) {
 }
 
 func duration(n *yaml.Node, key string) (time.Duration, error) {
-	s, err := str(n, key)
+	s, err := yamlnode.Str(n, key)
 	if err != nil {
 		return 0, err
 	}
 	d, perr := time.ParseDuration(s)
 	if perr != nil || d <= 0 {
-		return 0, invalid(n, key, "bad duration %q: want a positive Go duration such as 90s or 15m", s)
+		return 0, yamlnode.Errorf(n, key, "bad duration %q: want a positive Go duration such as 90s or 15m", s)
 	}
 	return d, nil
 }
 
 func count(n *yaml.Node, key string) (int, error) {
-	s, err := str(n, key)
+	s, err := yamlnode.Str(n, key)
 	if err != nil {
 		return 0, err
 	}
 	v, perr := strconv.ParseInt(s, 10, 32)
 	if perr != nil || v <= 0 {
-		return 0, invalid(n, key, "bad number %q: want a positive whole number", s)
+		return 0, yamlnode.Errorf(n, key, "bad number %q: want a positive whole number", s)
 	}
 	return int(v), nil
 }

@@ -154,6 +154,28 @@ func TestParse_errors(t *testing.T) {
 	}
 }
 
+// TestParse_errorText pins whole messages: the top level has no key (not
+// "line 1: : want ..."), and a quoted "true" is named a string, not shown
+// as if it were the bool the key wants.
+func TestParse_errorText(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"the top level", "- a\n", "invalid policy: line 1: want a mapping, got a list"},
+		{"a quoted bool", "mixins:\n  h:\n    mount: \"true\"\n", `invalid policy: line 3: mixins.h.mount: want true or false, got the string "true"`},
+		{"a null string", "native:\n", "invalid policy: line 1: native: want a string, got nothing"},
+		{"a duplicate mixin", "mixins:\n  h: {}\n  h: {}\n", "invalid policy: line 3: mixins.h: duplicate key (first at line 2); keep one"},
+		{"a list item", "mixins:\n  h:\n    env: [A, {B: c}]\n", "invalid policy: line 3: mixins.h.env[1]: want a string, got a mapping"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(tc.in))
+			require.ErrorIs(t, err, ErrInvalid)
+			require.EqualError(t, err, tc.want)
+		})
+	}
+}
+
 func TestParseMixin(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -90,7 +90,7 @@ func Render(m *manifest.Manifest, step manifest.Step, values map[string]any) (ou
 		return nil, fmt.Errorf("%s: %w: %w; quote the templated value in porter.yaml (line %d)",
 			where, ErrInvalidRenderedYAML, err, step.Line())
 	}
-	out, ok := normalize(parsed).(map[string]any)
+	out, ok := manifest.Normalize(parsed).(map[string]any)
 	if !ok || len(out) != 1 {
 		return nil, fmt.Errorf("%s: %w: the step must stay a mapping with one mixin", where, ErrInvalidRenderedYAML)
 	}
@@ -122,29 +122,6 @@ func MarshalStdin(action string, rendered map[string]any) ([]byte, error) {
 		return nil, fmt.Errorf("marshal step input: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// normalize turns YAML-decoded maps into map[string]any.
-func normalize(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			t[k] = normalize(x)
-		}
-		return t
-	case map[any]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[fmt.Sprint(k)] = normalize(x)
-		}
-		return out
-	case []any:
-		for i, x := range t {
-			t[i] = normalize(x)
-		}
-		return t
-	}
-	return v
 }
 
 // checkVariables walks the template's tags as mustache renders them and
