@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -51,18 +52,71 @@ func benchRun(root string, prefer host.Prefer, stdout io.Writer) host.RunOptions
 	}
 }
 
-// TestBenchmarkRun is the correctness twin of BenchmarkRun: both forms of
-// the exec mixin give the same log lines and outputs.
+// TestBenchmarkRun is the correctness twin of BenchmarkRun: every form the
+// benchmark runs (wasm compiled, wasm interpreted, native) prints the same
+// log, once the step lines naming the form and the timings are set aside,
+// and leaves the same outputs.
 func TestBenchmarkRun(t *testing.T) {
 	t.Parallel()
-	root := benchRoot(t)
-	for _, prefer := range []host.Prefer{host.PreferWasm, host.PreferNative} {
+	type result struct {
+		log     string
+		outputs map[string]string
+		files   map[string]string
+	}
+	stepLine := regexp.MustCompile(`(?m)^step (\d+)/(\d+) done: exec \((wasm, built-in|native, unsandboxed)\) in \S+$`)
+	ranLine := regexp.MustCompile(`(?m)^ran 2 of 2 steps in \S+$`)
+	runForm := func(t *testing.T, prefer host.Prefer, interpreter bool, wantForm string) result {
+		t.Helper()
+		root := benchRoot(t)
 		var out bytes.Buffer
-		rep, err := newBenchRuntime(t, root, false).Run(testCtx, benchRun(root, prefer, &out))
+		rep, err := newBenchRuntime(t, root, interpreter).Run(testCtx, benchRun(root, prefer, &out))
 		require.NoError(t, err, out.String())
 		require.Equal(t, 2, rep.Ran)
-		require.Equal(t, "Hello, mixbox", string(rep.Outputs["greeting"]))
-		require.Contains(t, out.String(), "token=******* greeting=Hello, mixbox\n")
+		log := out.String()
+		forms := stepLine.FindAllStringSubmatch(log, -1)
+		require.Len(t, forms, 2, log)
+		for _, f := range forms {
+			require.Equal(t, wantForm, f[3], log)
+		}
+		require.Regexp(t, ranLine, log)
+		log = ranLine.ReplaceAllString(stepLine.ReplaceAllString(log, "step $1/$2 done"), "ran 2 of 2 steps")
+		res := result{log: log, outputs: map[string]string{}, files: map[string]string{}}
+		for k, v := range rep.Outputs {
+			res.outputs[k] = string(v)
+		}
+		dir := filepath.Join(root, "cnab", "app", "outputs")
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		for _, e := range entries {
+			if e.Name() == "porter-state" {
+				continue // a tar.gz with the time in it
+			}
+			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			require.NoError(t, err)
+			res.files[e.Name()] = string(data)
+		}
+		return res
+	}
+	wasm := runForm(t, host.PreferWasm, false, "wasm, built-in")
+	require.Contains(t, wasm.log, "token=******* greeting=Hello, mixbox\n")
+	require.NotContains(t, wasm.log, "not-a-real-secret")
+	require.Equal(t, map[string]string{"greeting": "Hello, mixbox"}, wasm.outputs)
+	require.Equal(t, map[string]string{"greeting": "Hello, mixbox"}, wasm.files)
+	for _, other := range []struct {
+		name        string
+		prefer      host.Prefer
+		interpreter bool
+		form        string
+	}{
+		{"interpreter", host.PreferWasm, true, "wasm, built-in"},
+		{"native", host.PreferNative, false, "native, unsandboxed"},
+	} {
+		t.Run(other.name, func(t *testing.T) {
+			got := runForm(t, other.prefer, other.interpreter, other.form)
+			require.Equal(t, wasm.log, got.log, "the run log")
+			require.Equal(t, wasm.outputs, got.outputs, "the step outputs")
+			require.Equal(t, wasm.files, got.files, "the bundle outputs")
+		})
 	}
 }
 

@@ -193,10 +193,10 @@ func TestMixinInspectAndPack(t *testing.T) {
 	require.Contains(t, stdout+stderr, "component")
 }
 
-// TestRun_coldCache: with nothing compiled in the cache, the run starts at
+// TestRun_coldCache_compiler: with nothing compiled in the cache, the run starts at
 // once on the interpreter and the compiler fills the cache; the next run,
 // and a run after `mixbox precompile`, run compiled code.
-func TestRun_coldCache(t *testing.T) {
+func TestRun_coldCache_compiler(t *testing.T) {
 	t.Parallel()
 	engines := func(stdout string) []string {
 		t.Helper()

@@ -3,6 +3,10 @@ package exec
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -70,8 +74,64 @@ func TestPrintVersion(t *testing.T) {
 	}
 }
 
-func TestSchema_IsJSON(t *testing.T) {
+// TestSchema_matchesSteps: the schema is JSON Schema whose properties are
+// exactly the keys the exec mixin reads (the yaml tags of its step types),
+// for every action, so the two cannot drift.
+func TestSchema_matchesSteps(t *testing.T) {
 	t.Parallel()
-	var v map[string]any
-	require.NoError(t, json.Unmarshal([]byte(Schema()), &v))
+	var schema struct {
+		Schema      string `json:"$schema"`
+		Definitions map[string]struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+			Required   []string                   `json:"required"`
+			Additional *bool                      `json:"additionalProperties"`
+			Items      struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+				Required   []string                   `json:"required"`
+			} `json:"items"`
+		} `json:"definitions"`
+		Properties map[string]struct {
+			Items struct {
+				Ref string `json:"$ref"`
+			} `json:"items"`
+		} `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(Schema()), &schema))
+	require.Equal(t, "http://json-schema.org/draft-07/schema#", schema.Schema)
+
+	keys := func(v any) []string {
+		var out []string
+		rt := reflect.TypeOf(v)
+		for i := range rt.NumField() {
+			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ",")
+			if name != "" && name != "-" {
+				out = append(out, name)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	props := func(m map[string]json.RawMessage) []string { return slices.Sorted(maps.Keys(m)) }
+
+	exec := schema.Definitions["exec"]
+	require.Equal(t, keys(Instruction{}), props(exec.Properties), "the exec step's keys")
+	require.Equal(t, []string{"command"}, exec.Required)
+	require.NotNil(t, exec.Additional)
+	require.False(t, *exec.Additional, "unknown keys are refused")
+	outputs := schema.Definitions["outputs"]
+	require.Equal(t, keys(Output{}), props(outputs.Items.Properties), "an output's keys")
+	require.Equal(t, []string{"name"}, outputs.Items.Required)
+
+	var ignore struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal(exec.Properties["ignoreError"], &ignore))
+	require.Equal(t, keys(IgnoreError{}), props(ignore.Properties), "ignoreError's keys")
+
+	for _, action := range []string{"install", "upgrade", "uninstall"} {
+		require.Equal(t, "#/definitions/"+action+"Step", schema.Properties[action].Items.Ref, action)
+		step := schema.Definitions[action+"Step"]
+		require.Equal(t, []string{"exec"}, props(step.Properties), action)
+	}
+	require.Contains(t, schema.Definitions, "invokeStep", "custom actions")
 }

@@ -177,7 +177,11 @@ func TestLocal_Exec_refusals(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.Equal(t, tc.wantExit, got.ExitCode)
-			require.Contains(t, got.Stderr, tc.wantStderr)
+			if tc.wantStderr == "" {
+				require.Empty(t, got.Stderr)
+			} else {
+				require.Contains(t, got.Stderr, tc.wantStderr)
+			}
 		})
 	}
 }

@@ -19,10 +19,10 @@ var testCtx = context.WithValue(context.Background(), testCtxKey{}, "modules")
 
 type testCtxKey struct{}
 
-// TestStore_Load_coldThenWarm: a module the cache does not hold yet runs
+// TestStore_Load_coldThenWarm_compiler: a module the cache does not hold yet runs
 // on the interpreter while the compiler fills the cache; a new Store on the
 // same cache then loads it compiled. The compile runs once per Store.
-func TestStore_Load_coldThenWarm(t *testing.T) {
+func TestStore_Load_coldThenWarm_compiler(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	bin := builtin.Wasm()
