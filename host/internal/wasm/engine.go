@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"golang.org/x/sync/singleflight"
 
@@ -46,6 +48,7 @@ type Engine struct {
 	rt         wazero.Runtime
 	cache      wazero.CompilationCache
 	limitPages uint32
+	restore    restoreMode // how reactor instances go back to their snapshot
 	version    string
 	logger     *slog.Logger
 	sigs       hostSigs
@@ -106,7 +109,8 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 }
 
 func (e *Engine) init(ctx context.Context) error {
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, e.rt); err != nil {
+	// The listeners let a reactor see what a step does to its descriptors.
+	if _, err := wasi_snapshot_preview1.Instantiate(experimental.WithFunctionListenerFactory(ctx, fdListeners()), e.rt); err != nil {
 		return fmt.Errorf("instantiate %s: %w", wasmabi.WASIModule, err)
 	}
 	if err := instantiateHost(ctx, e.rt); err != nil {
@@ -145,6 +149,35 @@ type Module struct {
 	info     Info
 	minPages uint64
 	compiled wazero.CompiledModule // nil when the initial memory is over the engine's cap
+	reactor  *reactorModule        // nil for a command module
+}
+
+// reactorModule is what the host needs to restore a reactor's instances
+// (abi-v1 §1a).
+type reactorModule struct {
+	// globals are the export names of the module's mutable globals (see
+	// exportGlobals).
+	globals []string
+	// fresh is why instances cannot be restored, so that every step runs on
+	// a new instance; empty when they can.
+	fresh string
+}
+
+// newReactorModule prepares bin, a checked reactor, for restoring: its
+// mutable globals exported, and whether any state it can change escapes
+// the restore. It returns the bytes to compile.
+func newReactorModule(bin []byte, p *parsed) ([]byte, *reactorModule, error) {
+	out, names, err := exportGlobals(bin, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	rm := &reactorModule{globals: names}
+	if slices.ContainsFunc(p.globals, func(g globalType) bool { return g.mutable && g.val == 0x7b }) {
+		rm.fresh = "it has a mutable v128 global, which the host cannot restore"
+	} else if mut, err := mutatesTables(p.code); err != nil || mut {
+		rm.fresh = "it writes a table or drops a segment, which the host cannot restore"
+	}
+	return out, rm, nil
 }
 
 // Name returns the mixin name the module was loaded as.
@@ -181,8 +214,15 @@ func (e *Engine) Load(ctx context.Context, name string, bin []byte) (*Module, er
 			return m, nil
 		}
 		m = &Module{name: name, info: info, minPages: p.memMin}
+		code := bin
+		if info.Kind == wasmabi.KindReactor {
+			var err error
+			if code, m.reactor, err = newReactorModule(bin, p); err != nil {
+				return nil, moduleErr(name, err)
+			}
+		}
 		if p.memMin <= uint64(e.limitPages) {
-			cm, err := e.rt.CompileModule(ctx, bin)
+			cm, err := e.rt.CompileModule(ctx, code)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, fmt.Errorf("compile mixin %s: %w", name, context.Cause(ctx))

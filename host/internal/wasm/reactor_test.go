@@ -1,0 +1,334 @@
+package wasm
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/wazero"
+
+	"github.com/mixbox/mixbox/host/internal/policy"
+	"github.com/mixbox/mixbox/host/internal/step"
+	"github.com/mixbox/mixbox/mixins/exec/builtin"
+	"github.com/mixbox/mixbox/wasmabi"
+)
+
+// reactorEngines returns engines of both kinds with both ways of restoring
+// memory.
+func reactorEngines(t *testing.T) map[string]*Engine {
+	t.Helper()
+	out := map[string]*Engine{}
+	for name, interp := range map[string]bool{"compiler": false, "interpreter": true} {
+		for mode, m := range map[string]restoreMode{"cow": restoreCOW, "copy": restoreCopy} {
+			e := newEngine(t, EngineOptions{Interpreter: interp})
+			e.restore = m
+			out[name+"/"+mode] = e
+		}
+	}
+	return out
+}
+
+// reactorRunner returns a runner of testdata/reactor.wasm with a bundle
+// directory holding porter.yaml, closed at the end of the test.
+func reactorRunner(t *testing.T, e *Engine, guestName string, limits policy.Limits) *Runner {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "porter.yaml"), []byte("name: demo\n"), 0o644))
+	r := NewRunner(e, load(t, e, guestName), RunnerOptions{
+		Policy:        policy.Mixin{Mount: true, Limits: limits},
+		BundleDir:     dir,
+		Executor:      &fakeExecutor{},
+		Deterministic: &Deterministic{Seed: 3},
+	})
+	t.Cleanup(func() { require.NoError(t, r.Close(testCtx)) })
+	return r
+}
+
+// reactorStep runs one step with stdin in and returns its result, error and
+// log.
+func reactorStep(t *testing.T, r *Runner, in string) (step.Result, error, string) {
+	t.Helper()
+	s := &stdio{}
+	si := stepInput("install")
+	si.Stdin = []byte(in)
+	res, err := r.Run(testCtx, si, s.io(false))
+	return res, err, s.out() + s.err()
+}
+
+func i32Outputs(t *testing.T, res step.Result, names ...string) map[string]int32 {
+	t.Helper()
+	got := map[string]int32{}
+	for _, n := range names {
+		if v, ok := res.Outputs[n]; ok {
+			got[n] = le32(t, v)
+		}
+	}
+	return got
+}
+
+func TestReactor_RestoresEveryStep(t *testing.T) {
+	t.Parallel()
+	for name, e := range reactorEngines(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := reactorRunner(t, e, "reactor", policy.Limits{ExecCalls: 1})
+			var logs string
+			var first step.Result
+			for i, in := range []string{"first input", "second", "3rd, the longest input of all"} {
+				res, err, log := reactorStep(t, r, in)
+				require.NoError(t, err, "step %d", i+1)
+				logs += log
+				assert.Equal(t, in, string(res.Outputs["stdin"]), "step %d reads its own input", i+1)
+				assert.Equal(t, map[string]int32{
+					"slot": int32(wasmabi.ENoResponse), "eof": 0, "global": 100, "cell": 7, "pages": 2, "newpage": 0,
+				}, i32Outputs(t, res, "slot", "eof", "global", "cell", "pages", "newpage"), "step %d starts from the post-initialization state", i+1)
+				if i == 0 {
+					first = res
+					continue
+				}
+				assert.Equal(t, first.Outputs["rand"], res.Outputs["rand"], "step %d: the same random bytes", i+1)
+				assert.Equal(t, first.Outputs["mono"], res.Outputs["mono"], "step %d: the same clock", i+1)
+			}
+			assert.Equal(t, 1, strings.Count(logs, "reactor initialized"), "_initialize runs once: %s", logs)
+		})
+	}
+}
+
+func TestReactor_Recovery(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		first    string
+		limits   policy.Limits
+		wantErr  error
+		wantCode int
+		// wantInits is how many instances the two steps used.
+		wantInits int
+		// then is the second step's input and the outputs it must see.
+		then     string
+		wantThen map[string]int32
+	}{
+		{name: "a trap discards the instance", first: "t", wantErr: ErrTrap, wantCode: 1, wantInits: 2},
+		{name: "proc_exit ends the step with its code", first: "x", wantErr: ErrExit, wantCode: 9, wantInits: 2},
+		{name: "the step timeout discards the instance", first: "l", limits: policy.Limits{StepTimeout: 200 * time.Millisecond},
+			wantErr: ErrStepTimeout, wantCode: 1, wantInits: 2},
+		{name: "a non-zero result keeps the instance", first: "c", wantErr: ErrExit, wantCode: 5, wantInits: 1},
+		{name: "a descriptor left open discards the instance", first: "o", wantInits: 2,
+			then: "o", wantThen: map[string]int32{"fd": 4}},
+		{name: "a preopen closed discards the instance", first: "k", wantInits: 2,
+			then: "o", wantThen: map[string]int32{"fd": 4}},
+		{name: "a memory grown to its maximum discards the instance", first: "g", wantInits: 2},
+		{name: "a normal step keeps the instance", first: "a", wantInits: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for name, e := range engines(t) {
+				r := reactorRunner(t, e, "reactor", tc.limits)
+				res, err, log1 := reactorStep(t, r, tc.first)
+				assert.Equal(t, tc.wantCode, res.ExitCode, name)
+				if tc.wantErr != nil {
+					require.ErrorIs(t, err, tc.wantErr, name)
+				} else {
+					require.NoError(t, err, name)
+				}
+				assert.Equal(t, int32(100), le32(t, res.Outputs["global"]), "%s: outputs set before the end survive", name)
+				then := tc.then
+				if then == "" {
+					then = "a"
+				}
+				res, err, log2 := reactorStep(t, r, then)
+				require.NoError(t, err, name)
+				want := map[string]int32{"global": 100, "cell": 7, "pages": 2, "newpage": 0}
+				for k, v := range tc.wantThen {
+					want[k] = v
+				}
+				assert.Equal(t, want, i32Outputs(t, res, "global", "cell", "pages", "newpage", "fd"), "%s: the next step starts clean", name)
+				assert.Equal(t, tc.wantInits, strings.Count(log1+log2, "reactor initialized"), name)
+			}
+		})
+	}
+}
+
+func TestReactor_TableWritesRunFresh(t *testing.T) {
+	t.Parallel()
+	for name, e := range engines(t) {
+		r := reactorRunner(t, e, "reactortable", policy.Limits{})
+		var logs string
+		for range 3 {
+			res, err, log := reactorStep(t, r, "")
+			require.NoError(t, err, name)
+			assert.Equal(t, int32(40), le32(t, res.Outputs["global"]), name)
+			logs += log
+		}
+		assert.Equal(t, 3, strings.Count(logs, "table reactor initialized"), "%s: a new instance for every step", name)
+	}
+}
+
+func TestReactor_BothExportsRunAsReactor(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, EngineOptions{Interpreter: true})
+	m := load(t, e, "both")
+	assert.Equal(t, wasmabi.KindReactor, m.Info().Kind)
+	r := reactorRunner(t, e, "both", policy.Limits{})
+	res, err, _ := reactorStep(t, r, "")
+	require.NoError(t, err)
+	assert.Equal(t, "step", string(res.Outputs["ran"]))
+}
+
+func TestReactor_NewInstanceFor(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, EngineOptions{Interpreter: true})
+	t.Run("another action", func(t *testing.T) {
+		t.Parallel()
+		r := reactorRunner(t, e, "reactor", policy.Limits{})
+		s := &stdio{}
+		for _, action := range []string{"install", "install", "upgrade"} {
+			_, err := r.Run(testCtx, stepInput(action), s.io(false))
+			require.NoError(t, err)
+		}
+		assert.Equal(t, 2, strings.Count(s.out(), "reactor initialized"))
+	})
+	t.Run("steps after Close", func(t *testing.T) {
+		t.Parallel()
+		r := reactorRunner(t, e, "reactor", policy.Limits{})
+		_, _, log1 := reactorStep(t, r, "")
+		require.NoError(t, r.Close(testCtx))
+		require.NoError(t, r.Close(testCtx), "Close twice")
+		res, err, log2 := reactorStep(t, r, "")
+		require.NoError(t, err)
+		assert.Equal(t, int32(100), le32(t, res.Outputs["global"]))
+		assert.Equal(t, 2, strings.Count(log1+log2, "reactor initialized"))
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		assert.Empty(t, r.idle, "a closed runner keeps no instance")
+	})
+}
+
+func TestReactor_Concurrent(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, EngineOptions{})
+	r := reactorRunner(t, e, "reactor", policy.Limits{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Go(func() {
+			res, err := r.Run(testCtx, stepInput("install"), (&stdio{}).io(false))
+			if err == nil && (le32(t, res.Outputs["global"]) != 100 || le32(t, res.Outputs["cell"]) != 7) {
+				err = errors.New("a step saw another step's state")
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+}
+
+func TestReactor_MemoryCap(t *testing.T) {
+	t.Parallel()
+	for name, e := range engines(t) {
+		// The policy cap is 3 pages: the step's grow to 3 works, "g" (to
+		// 10) fails in the guest, and the instance is kept.
+		r := reactorRunner(t, e, "reactor", policy.Limits{Memory: 3 * pageSize})
+		for _, in := range []string{"g", "a"} {
+			res, err, _ := reactorStep(t, r, in)
+			require.NoError(t, err, name)
+			assert.Equal(t, map[string]int32{"pages": 2, "newpage": 0}, i32Outputs(t, res, "pages", "newpage"), name)
+		}
+	}
+}
+
+func TestEngine_LoadReactor(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		guest    string
+		wantKind string
+		wantErr  error
+		wantMsg  string
+	}{
+		{name: "a command", guest: "hello", wantKind: wasmabi.KindCommand},
+		{name: "a reactor", guest: "reactor", wantKind: wasmabi.KindReactor},
+		{name: "both exports: a reactor", guest: "both", wantKind: wasmabi.KindReactor},
+		{name: "mixbox_step with a parameter", guest: "stepsig", wantKind: wasmabi.KindReactor, wantErr: ErrStepSignature,
+			wantMsg: "it exports mixbox_step with signature (i32) -> (i32); mixbox_step must be a function with no parameters and one i32 result, () -> i32"},
+		{name: "_initialize with a result", guest: "initsig", wantKind: wasmabi.KindReactor, wantErr: ErrInitializeSignature,
+			wantMsg: "it exports _initialize with signature () -> (i32); _initialize must be a function with no parameters and no results"},
+		{name: "_initialize without mixbox_step", guest: "initonly", wantErr: ErrMissingExport,
+			wantMsg: "it exports neither _start nor mixbox_step; expected a WASI preview 1 command module exporting _start and memory, or a reactor exporting mixbox_step and memory (abi-v1 §1a); it exports _initialize, so it looks like a reactor without mixbox_step: a Go mixin on wasmabi/guest builds as one with -buildmode=c-shared -tags mixbox_reactor"},
+	}
+	e := newEngine(t, EngineOptions{Interpreter: true})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			info, err := Inspect(testCtx, "v0.0.0-test", guest(t, tc.guest))
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantKind, info.Kind)
+			_, err = e.Load(testCtx, "probe", guest(t, tc.guest))
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrIncompatible)
+			require.ErrorIs(t, err, tc.wantErr)
+			assert.Contains(t, err.Error(), tc.wantMsg)
+		})
+	}
+}
+
+func TestMutatesTables(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		bin  []byte
+		want bool
+	}{
+		{name: "table.set", bin: guest(t, "reactortable"), want: true},
+		{name: "no table write", bin: guest(t, "reactor")},
+		{name: "the Go-built exec mixin", bin: builtin.Wasm},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := parseModule(tc.bin)
+			require.NoError(t, err)
+			got, err := mutatesTables(p.code)
+			require.NoError(t, err, "every instruction decodes")
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestExportGlobals(t *testing.T) {
+	t.Parallel()
+	bin := guest(t, "reactor")
+	p, err := parseModule(bin)
+	require.NoError(t, err)
+	out, names, err := exportGlobals(bin, p)
+	require.NoError(t, err)
+	assert.Equal(t, []string{globalExportPrefix + "0"}, names)
+	q, err := parseModule(out)
+	require.NoError(t, err)
+	assert.Equal(t, append(append([]Export(nil), p.exports...), Export{Name: names[0], Kind: "global"}), q.exports)
+
+	rt := wazero.NewRuntimeWithConfig(testCtx, wazero.NewRuntimeConfigInterpreter())
+	defer func() { require.NoError(t, rt.Close(testCtx)) }()
+	cm, err := rt.CompileModule(testCtx, out)
+	require.NoError(t, err, "the rewritten module validates")
+	assert.Contains(t, cm.ExportedFunctions(), wasmabi.ExportStep)
+
+	// A module using the prefix itself gets a longer one.
+	p.exports = append(p.exports, Export{Name: globalExportPrefix + "x", Kind: "func"})
+	_, names, err = exportGlobals(bin, p)
+	require.NoError(t, err)
+	assert.Equal(t, []string{globalExportPrefix + "_0"}, names)
+}
