@@ -60,6 +60,7 @@ func (rt *Runtime) run(ctx context.Context, set *mask.Set, log *runLog) (Report,
 	if err != nil {
 		return rep, err
 	}
+	defer plan.close(ctx)
 	rep.Steps = len(plan.steps)
 
 	if err := rt.initialize(ctx, b, log); err != nil {
@@ -173,6 +174,16 @@ type plannedStep struct {
 
 type plan struct {
 	steps []plannedStep
+}
+
+// close releases what the plan's runners hold once the run is over: a wasm
+// reactor's instance (wasm.Runner.Close, which may be called more than once).
+func (p *plan) close(ctx context.Context) {
+	for _, ps := range p.steps {
+		if c, ok := ps.runner.(interface{ Close(context.Context) error }); ok {
+			_ = c.Close(context.WithoutCancel(ctx)) // only frees memory after the last step; the run's result is settled
+		}
+	}
 }
 
 // plan resolves every step's mixin before anything runs, so a missing or
