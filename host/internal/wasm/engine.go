@@ -48,7 +48,6 @@ type Engine struct {
 	rt         wazero.Runtime
 	cache      wazero.CompilationCache
 	limitPages uint32
-	restore    restoreMode // how reactor instances go back to their snapshot
 	version    string
 	logger     *slog.Logger
 	sigs       hostSigs

@@ -139,7 +139,7 @@ func (r *Runner) newReactor(ctx context.Context, in step.Input, inst *instance, 
 	}
 	var cfg wazero.ModuleConfig
 	cfg, ri.clock = r.moduleConfig(in, fsCfg, ri.stdin, ri.stdout, ri.stderr)
-	alloc := &reactorAllocator{limit: capPages * pageSize, mode: r.eng.restore}
+	alloc := &reactorAllocator{limit: capPages * pageSize, mode: r.restore}
 	ctx = withTracker(experimental.WithMemoryAllocator(ctx, alloc), ri.tracker)
 	ri.mod, err = r.eng.rt.InstantiateModule(ctx, r.mod.compiled, cfg)
 	if err != nil {

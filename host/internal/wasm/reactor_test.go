@@ -19,21 +19,6 @@ import (
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
-// reactorEngines returns engines of both kinds with both ways of restoring
-// memory.
-func reactorEngines(t *testing.T) map[string]*Engine {
-	t.Helper()
-	out := map[string]*Engine{}
-	for name, interp := range map[string]bool{"compiler": false, "interpreter": true} {
-		for mode, m := range map[string]restoreMode{"cow": restoreCOW, "copy": restoreCopy} {
-			e := newEngine(t, EngineOptions{Interpreter: interp})
-			e.restore = m
-			out[name+"/"+mode] = e
-		}
-	}
-	return out
-}
-
 // reactorRunner returns a runner of testdata/reactor.wasm with a bundle
 // directory holding porter.yaml, closed at the end of the test.
 func reactorRunner(t *testing.T, e *Engine, guestName string, limits policy.Limits) *Runner {
@@ -74,29 +59,33 @@ func i32Outputs(t *testing.T, res step.Result, names ...string) map[string]int32
 
 func TestReactor_RestoresEveryStep(t *testing.T) {
 	t.Parallel()
-	for name, e := range reactorEngines(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			r := reactorRunner(t, e, "reactor", policy.Limits{ExecCalls: 1})
-			var logs string
-			var first step.Result
-			for i, in := range []string{"first input", "second", "3rd, the longest input of all"} {
-				res, err, log := reactorStep(t, r, in)
-				require.NoError(t, err, "step %d", i+1)
-				logs += log
-				assert.Equal(t, in, string(res.Outputs["stdin"]), "step %d reads its own input", i+1)
-				assert.Equal(t, map[string]int32{
-					"slot": int32(wasmabi.ENoResponse), "eof": 0, "global": 100, "cell": 7, "pages": 2, "newpage": 0,
-				}, i32Outputs(t, res, "slot", "eof", "global", "cell", "pages", "newpage"), "step %d starts from the post-initialization state", i+1)
-				if i == 0 {
-					first = res
-					continue
+	modes := map[string]restoreMode{"cow": restoreCOW, "copy": restoreCopy}
+	for engine, e := range engines(t) {
+		for mode, m := range modes {
+			t.Run(engine+"/"+mode, func(t *testing.T) {
+				t.Parallel()
+				r := reactorRunner(t, e, "reactor", policy.Limits{ExecCalls: 1})
+				r.restore = m
+				var logs string
+				var first step.Result
+				for i, in := range []string{"first input", "second", "3rd, the longest input of all"} {
+					res, err, log := reactorStep(t, r, in)
+					require.NoError(t, err, "step %d", i+1)
+					logs += log
+					assert.Equal(t, in, string(res.Outputs["stdin"]), "step %d reads its own input", i+1)
+					assert.Equal(t, map[string]int32{
+						"slot": int32(wasmabi.ENoResponse), "eof": 0, "global": 100, "cell": 7, "pages": 2, "newpage": 0,
+					}, i32Outputs(t, res, "slot", "eof", "global", "cell", "pages", "newpage"), "step %d starts from the post-initialization state", i+1)
+					if i == 0 {
+						first = res
+						continue
+					}
+					assert.Equal(t, first.Outputs["rand"], res.Outputs["rand"], "step %d: the same random bytes", i+1)
+					assert.Equal(t, first.Outputs["mono"], res.Outputs["mono"], "step %d: the same clock", i+1)
 				}
-				assert.Equal(t, first.Outputs["rand"], res.Outputs["rand"], "step %d: the same random bytes", i+1)
-				assert.Equal(t, first.Outputs["mono"], res.Outputs["mono"], "step %d: the same clock", i+1)
-			}
-			assert.Equal(t, 1, strings.Count(logs, "reactor initialized"), "_initialize runs once: %s", logs)
-		})
+				assert.Equal(t, 1, strings.Count(logs, "reactor initialized"), "_initialize runs once: %s", logs)
+			})
+		}
 	}
 }
 

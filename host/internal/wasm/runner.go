@@ -72,9 +72,10 @@ type RunnerOptions struct {
 // and restored to its post-initialization state before every step, until
 // Close. It implements step.Runner and is safe for concurrent use.
 type Runner struct {
-	eng  *Engine
-	mod  *Module
-	opts RunnerOptions
+	eng     *Engine
+	mod     *Module
+	opts    RunnerOptions
+	restore restoreMode // how reactor instances go back to their snapshot
 
 	mu     sync.Mutex
 	idle   []*reactorInstance // restored reactor instances
@@ -92,7 +93,7 @@ func NewRunner(eng *Engine, mod *Module, opts RunnerOptions) *Runner {
 	if opts.Logger == nil {
 		opts.Logger = eng.logger
 	}
-	return &Runner{eng: eng, mod: mod, opts: opts}
+	return &Runner{eng: eng, mod: mod, opts: opts, restore: restoreCOW}
 }
 
 // Name returns the mixin's name.
