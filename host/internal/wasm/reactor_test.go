@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -274,6 +275,42 @@ func TestEngine_LoadReactor(t *testing.T) {
 	}
 }
 
+// cReactor returns examples/cmixin's reactor build (C, wasi-libc).
+func cReactor(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "examples", "cmixin", "src", "cmixin-reactor.wasm"))
+	require.NoError(t, err, "build it with: make -C examples/cmixin")
+	return b
+}
+
+// TestReactor_KeepsItsInstance: real reactors, built by a toolchain, keep
+// one instance over their steps: nothing they do escapes the restore (the
+// Go SDK's is in TestBenchmarkReactorStep).
+func TestReactor_KeepsItsInstance(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, EngineOptions{Interpreter: true})
+	m, err := e.Load(testCtx, "cmixin", cReactor(t))
+	require.NoError(t, err)
+	r := NewRunner(e, m, RunnerOptions{Executor: &fakeExecutor{}})
+	t.Cleanup(func() { require.NoError(t, r.Close(testCtx)) })
+	for i := range 3 {
+		s := &stdio{}
+		in := stepInput("install")
+		in.Stdin = fmt.Appendf(nil, "install:\n  - cmixin:\n      message: hi %d\n      outputs:\n        - name: greeting\n", i)
+		res, err := r.Run(testCtx, in, s.io(false))
+		require.NoError(t, err, s.err())
+		assert.Equal(t, "v3.14.0", string(res.Outputs["greeting"]))
+		r.mu.Lock()
+		assert.Len(t, r.idle, 1, "step %d: the instance is kept", i+1)
+		r.mu.Unlock()
+	}
+	var args [][]string
+	for _, c := range r.opts.Executor.(*fakeExecutor).calls {
+		args = append(args, append([]string{c.Request.Command}, c.Request.Args...))
+	}
+	assert.Equal(t, [][]string{{"echo", "hi 0"}, {"echo", "hi 1"}, {"echo", "hi 2"}}, args, "each step reads its own stdin")
+}
+
 func TestMutatesTables(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -284,6 +321,7 @@ func TestMutatesTables(t *testing.T) {
 		{name: "table.set", bin: guest(t, "reactortable"), want: true},
 		{name: "no table write", bin: guest(t, "reactor")},
 		{name: "the Go-built exec mixin", bin: builtin.Wasm},
+		{name: "the C reactor of examples/cmixin", bin: cReactor(t)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
