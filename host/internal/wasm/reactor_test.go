@@ -1,6 +1,9 @@
 package wasm
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -358,4 +361,75 @@ func TestExportGlobals(t *testing.T) {
 	_, names, err = exportGlobals(bin, p)
 	require.NoError(t, err)
 	assert.Equal(t, []string{globalExportPrefix + "_0"}, names)
+}
+
+func TestEngine_TableScanCached(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := func(bin []byte) string {
+		sum := sha256.Sum256(bin)
+		return filepath.Join(dir, "mixbox-"+hex.EncodeToString(sum[:])+".reactor1")
+	}
+	e := newEngine(t, EngineOptions{Interpreter: true, CacheDir: dir})
+	for name, want := range map[string]string{"reactor": "0", "reactortable": "1"} {
+		m := load(t, e, name)
+		got, err := os.ReadFile(file(guest(t, name)))
+		require.NoError(t, err, "the scan of %s is kept in the cache dir", name)
+		assert.Equal(t, want, string(got), name)
+		assert.Equal(t, want == "1", m.reactor.fresh != "", name)
+	}
+
+	// A later engine takes the answer from the cache instead of scanning.
+	bin := guest(t, "reactor")
+	require.NoError(t, os.WriteFile(file(bin), []byte("1"), 0o644))
+	m := load(t, newEngine(t, EngineOptions{Interpreter: true, CacheDir: dir}), "reactor")
+	assert.Equal(t, "it writes a table or drops a segment, which the host cannot restore", m.reactor.fresh)
+}
+
+// codeSection is the payload of a code section with one function, without
+// locals, whose body is instrs then end.
+func codeSection(instrs ...byte) []byte {
+	body := append(append([]byte{0}, instrs...), 0x0b)
+	return append(appendULEB([]byte{1}, uint64(len(body))), body...)
+}
+
+func TestMutatesTables_instructions(t *testing.T) {
+	t.Parallel()
+	const refNull, i32 = 0xd0, 0x41
+	v128 := append([]byte{0xfd, 12}, bytes.Repeat([]byte{0x26}, 16)...)
+	tests := []struct {
+		name    string
+		code    []byte
+		want    bool
+		wantErr bool
+	}{
+		{name: "table.set", code: codeSection(i32, 0, refNull, 0x70, 0x26, 0), want: true},
+		{name: "table.grow", code: codeSection(refNull, 0x70, i32, 1, 0xfc, 15, 0), want: true},
+		{name: "table.fill", code: codeSection(i32, 0, refNull, 0x70, i32, 1, 0xfc, 17, 0), want: true},
+		{name: "table.copy", code: codeSection(i32, 0, i32, 0, i32, 0, 0xfc, 14, 0, 0), want: true},
+		{name: "table.init", code: codeSection(i32, 0, i32, 0, i32, 0, 0xfc, 12, 0, 0), want: true},
+		{name: "elem.drop", code: codeSection(0xfc, 13, 0), want: true},
+		{name: "data.drop", code: codeSection(0xfc, 9, 0), want: true},
+		{name: "memory.copy, memory.fill, memory.size", code: codeSection(0xfc, 10, 0, 0, 0xfc, 11, 0, 0x3f, 0)},
+		{name: "table.get and table.size", code: codeSection(i32, 0, 0x25, 0, 0xfc, 16, 0)},
+		{name: "0x26 as a constant", code: codeSection(i32, 0x26, 0x42, 0xa6, 0x26)},
+		{name: "0x26 in a v128.const", code: codeSection(v128...)},
+		{name: "0x26 in a memarg offset", code: codeSection(i32, 0, 0x28, 2, 0x26)},
+		{name: "br_table", code: codeSection(0x02, 0x40, i32, 0, 0x0e, 2, 0, 0, 0, 0x0b)},
+		{name: "an opcode wazero does not compile", code: codeSection(0x06), wantErr: true},
+		{name: "a truncated immediate", code: []byte{1, 3, 0, i32, 0x80}, wantErr: true},
+		{name: "a body past the section", code: []byte{1, 9, 0, 0x0b}, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := mutatesTables(tc.code)
+			if tc.wantErr {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
 }
