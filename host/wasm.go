@@ -127,7 +127,7 @@ func (w *wasmHost) load(ctx context.Context, name, where string, bin []byte) (lo
 	if err != nil {
 		if errors.Is(err, wasm.ErrIncompatible) {
 			return loadedModule{}, withHint(fmt.Errorf("%s: %w", where, kindError{ErrIncompatible, err}),
-				"a mixin must be a WASI preview 1 core module exporting _start and memory and importing only wasi_snapshot_preview1 and mixbox_v1; inspect it with 'mixbox mixin inspect'")
+				"a mixin must be a WASI preview 1 core module exporting memory and _start (a command) or mixbox_step (a reactor), and importing only wasi_snapshot_preview1 and mixbox_v1; inspect it with 'mixbox mixin inspect'")
 		}
 		return loadedModule{}, fmt.Errorf("load mixin %s: %w", name, err)
 	}
