@@ -405,10 +405,7 @@ func TestABI(t *testing.T) {
 		{
 			name: "reactor: every step starts from the post-initialization state", guest: "reactor.wasm",
 			policy: abiPolicyGrants, steps: []string{"o", "o", "o"},
-			wantSeq: map[string][]string{
-				"init": {"1"}, "slot": {"-8", "-8", "-8"}, "eof": {"0", "0", "0"},
-				"global": {"7", "7", "7"}, "cell": {"42", "42", "42"}, "pages": {"2", "2", "2"}, "newpage": {"0", "0", "0"},
-			},
+			wantSeq:     reactorSeen(3, 1),
 			wantOutputs: map[string]string{"initialized": "yes", "last_mode": "o"},
 			checkLog:    reactorStdin(3),
 		},
@@ -416,21 +413,21 @@ func TestABI(t *testing.T) {
 			name: "reactor: mixbox_step's result is the step's exit code", guest: "reactor.wasm",
 			policy: abiPolicyGrants, steps: []string{"o", "f", "o"},
 			wantCode:    1,
-			wantSeq:     map[string][]string{"init": {"1"}, "slot": {"-8", "-8"}, "eof": {"0", "0"}, "global": {"7", "7"}, "cell": {"42", "42"}, "pages": {"2", "2"}, "newpage": {"0", "0"}},
+			wantSeq:     reactorSeen(2, 1),
 			wantOutputs: map[string]string{"last_mode": "f"},
 			wantStderr:  []string{"step 2", "exited with code 3"},
 		},
 		{
 			name: "reactor: proc_exit(0) ends the step with success and the next step runs on a new instance", guest: "reactor.wasm",
 			policy: abiPolicyGrants, steps: []string{"z", "o"},
-			wantSeq:     map[string][]string{"init": {"1", "1"}, "slot": {"-8", "-8"}, "eof": {"0", "0"}, "global": {"7", "7"}, "cell": {"42", "42"}, "pages": {"2", "2"}, "newpage": {"0", "0"}},
+			wantSeq:     reactorSeen(2, 2),
 			wantOutputs: map[string]string{"initialized": "yes", "last_mode": "o"},
 		},
 		{
 			name: "reactor: proc_exit(4) fails the step with its code", guest: "reactor.wasm",
 			policy: abiPolicyGrants, steps: []string{"o", "x", "o"},
 			wantCode:    1,
-			wantSeq:     map[string][]string{"init": {"1"}, "slot": {"-8", "-8"}, "eof": {"0", "0"}, "global": {"7", "7"}, "cell": {"42", "42"}, "pages": {"2", "2"}, "newpage": {"0", "0"}},
+			wantSeq:     reactorSeen(2, 1),
 			wantOutputs: map[string]string{"last_mode": "x"},
 			wantStderr:  []string{"step 2", "exited with code 4"},
 		},
@@ -438,7 +435,7 @@ func TestABI(t *testing.T) {
 			name: "reactor: a trap fails the step and keeps its outputs", guest: "reactor.wasm",
 			policy: abiPolicyGrants, steps: []string{"o", "t", "o"},
 			wantCode:    1,
-			wantSeq:     map[string][]string{"init": {"1"}, "slot": {"-8", "-8"}, "eof": {"0", "0"}, "global": {"7", "7"}, "cell": {"42", "42"}, "pages": {"2", "2"}, "newpage": {"0", "0"}},
+			wantSeq:     reactorSeen(2, 1),
 			wantOutputs: map[string]string{"initialized": "yes", "last_mode": "t"},
 			wantStderr:  []string{"step 2", "trapped", "unreachable"},
 		},
@@ -446,17 +443,14 @@ func TestABI(t *testing.T) {
 			name: "reactor: the step timeout stops a loop", guest: "reactor.wasm",
 			policy: abiPolicyReactorTimeout, steps: []string{"o", "l", "o"},
 			wantCode:    1,
-			wantSeq:     map[string][]string{"init": {"1"}, "slot": {"-8", "-8"}, "eof": {"0", "0"}, "global": {"7", "7"}, "cell": {"42", "42"}, "pages": {"2", "2"}, "newpage": {"0", "0"}},
+			wantSeq:     reactorSeen(2, 1),
 			wantOutputs: map[string]string{"last_mode": "l"},
 			wantStderr:  []string{"step 2", "step timeout of 1s"},
 		},
 		{
 			name: "reactor: a descriptor left open is not seen by the next step", guest: "reactor.wasm",
 			policy: abiPolicyGrants, steps: []string{"d", "d", "o"},
-			wantSeq: map[string][]string{
-				"init": {"1", "1", "1"}, "fd": {"4", "4"}, "slot": {"-8", "-8", "-8"}, "eof": {"0", "0", "0"},
-				"global": {"7", "7", "7"}, "cell": {"42", "42", "42"}, "pages": {"2", "2", "2"}, "newpage": {"0", "0", "0"},
-			},
+			wantSeq:     withSeq(reactorSeen(3, 3), "fd", "4", "4"),
 			wantOutputs: map[string]string{"initialized": "yes", "last_mode": "o"},
 		},
 		{
@@ -544,6 +538,23 @@ func TestABI(t *testing.T) {
 			tc.verify(t, app, got)
 		})
 	}
+}
+
+// reactorSeen is what testdata/abi/reactor.wat reports when each of its
+// steps starts from the post-initialization state: the values of steps
+// steps, after inits instantiations.
+func reactorSeen(steps, inits int) map[string][]string {
+	n := func(v string, k int) []string { return slices.Repeat([]string{v}, k) }
+	return map[string][]string{
+		"init": n("1", inits), "slot": n("-8", steps), "eof": n("0", steps),
+		"global": n("7", steps), "cell": n("42", steps), "pages": n("2", steps), "newpage": n("0", steps),
+	}
+}
+
+// withSeq adds name and its values to seq.
+func withSeq(seq map[string][]string, name string, values ...string) map[string][]string {
+	seq[name] = values
+	return seq
 }
 
 // reactorStdin checks that each of n steps of testdata/abi/reactor.wat
