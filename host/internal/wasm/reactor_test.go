@@ -39,15 +39,15 @@ func reactorRunner(t *testing.T, e *Engine, guestName string, limits policy.Limi
 	return r
 }
 
-// reactorStep runs one step with stdin in and returns its result, error and
-// log.
-func reactorStep(t *testing.T, r *Runner, in string) (step.Result, error, string) {
+// reactorStep runs one step with stdin in and returns its result, log and
+// error.
+func reactorStep(t *testing.T, r *Runner, in string) (step.Result, string, error) {
 	t.Helper()
 	s := &stdio{}
 	si := stepInput("install")
 	si.Stdin = []byte(in)
 	res, err := r.Run(testCtx, si, s.io(false))
-	return res, err, s.out() + s.err()
+	return res, s.out() + s.err(), err
 }
 
 func i32Outputs(t *testing.T, res step.Result, names ...string) map[string]int32 {
@@ -73,7 +73,7 @@ func TestReactor_RestoresEveryStep(t *testing.T) {
 				var logs string
 				var first step.Result
 				for i, in := range []string{"first input", "second", "3rd, the longest input of all"} {
-					res, err, log := reactorStep(t, r, in)
+					res, log, err := reactorStep(t, r, in)
 					require.NoError(t, err, "step %d", i+1)
 					logs += log
 					assert.Equal(t, in, string(res.Outputs["stdin"]), "step %d reads its own input", i+1)
@@ -124,7 +124,7 @@ func TestReactor_Recovery(t *testing.T) {
 			t.Parallel()
 			for name, e := range engines(t) {
 				r := reactorRunner(t, e, "reactor", tc.limits)
-				res, err, log1 := reactorStep(t, r, tc.first)
+				res, log1, err := reactorStep(t, r, tc.first)
 				assert.Equal(t, tc.wantCode, res.ExitCode, name)
 				if tc.wantErr != nil {
 					require.ErrorIs(t, err, tc.wantErr, name)
@@ -136,7 +136,7 @@ func TestReactor_Recovery(t *testing.T) {
 				if then == "" {
 					then = "a"
 				}
-				res, err, log2 := reactorStep(t, r, then)
+				res, log2, err := reactorStep(t, r, then)
 				require.NoError(t, err, name)
 				want := map[string]int32{"global": 100, "cell": 7, "pages": 2, "newpage": 0}
 				for k, v := range tc.wantThen {
@@ -155,7 +155,7 @@ func TestReactor_TableWritesRunFresh(t *testing.T) {
 		r := reactorRunner(t, e, "reactortable", policy.Limits{})
 		var logs string
 		for range 3 {
-			res, err, log := reactorStep(t, r, "")
+			res, log, err := reactorStep(t, r, "")
 			require.NoError(t, err, name)
 			assert.Equal(t, int32(40), le32(t, res.Outputs["global"]), name)
 			logs += log
@@ -170,7 +170,7 @@ func TestReactor_BothExportsRunAsReactor(t *testing.T) {
 	m := load(t, e, "both")
 	assert.Equal(t, wasmabi.KindReactor, m.Info().Kind)
 	r := reactorRunner(t, e, "both", policy.Limits{})
-	res, err, _ := reactorStep(t, r, "")
+	res, _, err := reactorStep(t, r, "")
 	require.NoError(t, err)
 	assert.Equal(t, "step", string(res.Outputs["ran"]))
 }
@@ -191,10 +191,10 @@ func TestReactor_NewInstanceFor(t *testing.T) {
 	t.Run("steps after Close", func(t *testing.T) {
 		t.Parallel()
 		r := reactorRunner(t, e, "reactor", policy.Limits{})
-		_, _, log1 := reactorStep(t, r, "")
+		_, log1, _ := reactorStep(t, r, "")
 		require.NoError(t, r.Close(testCtx))
 		require.NoError(t, r.Close(testCtx), "Close twice")
-		res, err, log2 := reactorStep(t, r, "")
+		res, log2, err := reactorStep(t, r, "")
 		require.NoError(t, err)
 		assert.Equal(t, int32(100), le32(t, res.Outputs["global"]))
 		assert.Equal(t, 2, strings.Count(log1+log2, "reactor initialized"))
@@ -233,7 +233,7 @@ func TestReactor_MemoryCap(t *testing.T) {
 		// 10) fails in the guest, and the instance is kept.
 		r := reactorRunner(t, e, "reactor", policy.Limits{Memory: 3 * pageSize})
 		for _, in := range []string{"g", "a"} {
-			res, err, _ := reactorStep(t, r, in)
+			res, _, err := reactorStep(t, r, in)
 			require.NoError(t, err, name)
 			assert.Equal(t, map[string]int32{"pages": 2, "newpage": 0}, i32Outputs(t, res, "pages", "newpage"), name)
 		}
