@@ -433,3 +433,69 @@ func TestMutatesTables_instructions(t *testing.T) {
 		})
 	}
 }
+
+// call is one WASI call as the tracker's listeners see it.
+type call struct {
+	effect fdEffect
+	params []uint64
+	errno  uint32
+	opened uint32 // the descriptor path_open writes, at offset 0
+}
+
+func TestFDTracker(t *testing.T) {
+	t.Parallel()
+	const fails = 8 // EBADF
+	open := func(fd uint32) call { return call{effect: fdOpens, params: make([]uint64, 9), opened: fd} }
+	c := func(e fdEffect, errno uint32, params ...uint64) call { return call{effect: e, params: params, errno: errno} }
+	tests := []struct {
+		name      string
+		init      []call // before the mark
+		calls     []call
+		wantClean bool
+	}{
+		{name: "nothing", wantClean: true},
+		{name: "open, read, seek, close", calls: []call{open(5), c(fdReads, 0, 5), c(fdChanges, 0, 5), c(fdCloses, 0, 5)}, wantClean: true},
+		{name: "an open descriptor left open", calls: []call{open(5)}},
+		{name: "a failed open", calls: []call{{effect: fdOpens, params: make([]uint64, 9), errno: fails}}, wantClean: true},
+		{name: "stdin read, stdout and stderr written", calls: []call{c(fdReads, 0, 0), c(fdWrites, 0, 1), c(fdWrites, 0, 2)}, wantClean: true},
+		{name: "a preopen closed", calls: []call{c(fdCloses, 0, 3)}},
+		{name: "a close that failed", calls: []call{c(fdCloses, fails, 9)}, wantClean: true},
+		{name: "a descriptor of _initialize read", init: []call{open(4)}, calls: []call{c(fdReads, 0, 4)}},
+		{name: "a descriptor of _initialize seeked in vain", init: []call{open(4)}, calls: []call{c(fdChanges, fails, 4)}, wantClean: true},
+		{name: "a preopen's directory read", calls: []call{c(fdReadDir, 0, 3)}},
+		{name: "a preopen's directory read in vain", calls: []call{c(fdReadDir, fails, 3)}},
+		{name: "a directory the step opened read", calls: []call{open(5), c(fdReadDir, 0, 5), c(fdCloses, 0, 5)}, wantClean: true},
+		{name: "renumbered between its own", calls: []call{open(5), open(6), c(fdRenumbers, 0, 5, 6), c(fdCloses, 0, 6)}, wantClean: true},
+		{name: "renumbered onto stdout", calls: []call{open(5), c(fdRenumbers, 0, 5, 1)}},
+		{name: "stdout written after _initialize closed it", init: []call{c(fdCloses, 0, 1)}, calls: []call{c(fdWrites, 0, 1)}},
+		{name: "stdin's flags changed", calls: []call{c(fdChanges, 0, 0)}},
+		{name: "no parameters", calls: []call{c(fdChanges, 0)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tr := newFDTracker()
+			run := func(calls []call) {
+				for _, cl := range calls {
+					mem := &fakeMem{buf: make([]byte, 4)}
+					mem.buf[0] = byte(cl.opened)
+					tr.before(cl.params)
+					tr.after(cl.effect, mem, cl.errno)
+				}
+			}
+			run(tc.init)
+			tr.mark()
+			run(tc.calls)
+			assert.Equal(t, tc.wantClean, tr.clean())
+		})
+	}
+}
+
+// fakeMem's ReadUint32Le, for the tracker.
+func (m *fakeMem) ReadUint32Le(off uint32) (uint32, bool) {
+	b, ok := m.Read(off, 4)
+	if !ok {
+		return 0, false
+	}
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24, true
+}

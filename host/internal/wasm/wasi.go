@@ -100,8 +100,15 @@ func (t *fdTracker) before(params []uint64) {
 	t.pending = append(t.pending[:0], params...)
 }
 
-// after records a call of a function with effect that returned errno.
-func (t *fdTracker) after(effect fdEffect, mem api.Memory, errno uint32) {
+// u32Memory is the part of api.Memory the tracker reads: the descriptor
+// path_open wrote.
+type u32Memory interface {
+	ReadUint32Le(offset uint32) (uint32, bool)
+}
+
+// after records a call of a function with effect that returned errno; mem
+// is the caller's memory, nil when it has none.
+func (t *fdTracker) after(effect fdEffect, mem u32Memory, errno uint32) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := t.pending
@@ -167,7 +174,11 @@ func (l fdListener) After(ctx context.Context, mod api.Module, _ api.FunctionDef
 		if len(results) > 0 {
 			errno = uint32(results[0])
 		}
-		t.after(l.effect, mod.Memory(), errno)
+		var mem u32Memory
+		if mod != nil && mod.Memory() != nil {
+			mem = mod.Memory()
+		}
+		t.after(l.effect, mem, errno)
 	}
 }
 
