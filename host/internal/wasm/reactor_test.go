@@ -446,7 +446,9 @@ func TestFDTracker(t *testing.T) {
 	t.Parallel()
 	const fails = 8 // EBADF
 	open := func(fd uint32) call { return call{effect: fdOpens, params: make([]uint64, 9), opened: fd} }
-	c := func(e fdEffect, errno uint32, params ...uint64) call { return call{effect: e, params: params, errno: errno} }
+	c := func(e fdEffect, errno uint32, params ...uint64) call {
+		return call{effect: e, params: params, errno: errno}
+	}
 	tests := []struct {
 		name      string
 		init      []call // before the mark
