@@ -28,13 +28,13 @@ import (
 // runStep runs one step of in with the host state inst; ctx carries inst and
 // the step's deadline.
 func (r *Runner) runStep(ctx context.Context, in step.Input, inst *instance, capPages uint64) error {
-	if capPages < uint64(r.eng.limitPages) && r.mod.reactor == nil {
+	if r.mod.reactor != nil {
+		return r.runReactor(ctx, in, inst, capPages)
+	}
+	if capPages < uint64(r.eng.limitPages) {
 		ctx = experimental.WithMemoryAllocator(ctx, capAllocator{limit: capPages * pageSize})
 	}
-	if r.mod.reactor == nil {
-		return r.runCommand(ctx, in, inst)
-	}
-	return r.runReactor(ctx, in, inst, capPages)
+	return r.runCommand(ctx, in, inst)
 }
 
 // runCommand is the whole life of a command instance.
