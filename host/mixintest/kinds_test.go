@@ -3,7 +3,6 @@ package mixintest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,13 +25,7 @@ func TestTester_commandAndReactor(t *testing.T) {
 		t.Skip("builds the exec mixin")
 	}
 	t.Parallel()
-	root := testutil.ModuleRoot(t)
-	out := filepath.Join(t.TempDir(), "exec-runtime.wasm")
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, "./mixins/exec/cmd/exec-runtime")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	msg, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", msg)
+	out := testutil.NewBuilds(t.TempDir()).Binary(t, "./mixins/exec/cmd/exec-runtime", "exec-runtime.wasm", "GOOS=wasip1", "GOARCH=wasm")
 	command, err := os.ReadFile(out)
 	require.NoError(t, err)
 
