@@ -14,6 +14,10 @@ import (
 type ModuleInfo struct {
 	// ABI is the mixbox ABI the module imports, e.g. "mixbox_v1".
 	ABI string `json:"abi,omitempty"`
+	// Kind is "command" (exports _start: a fresh instance per step) or
+	// "reactor" (exports mixbox_step: one instance per run, restored before
+	// every step; abi-v1 §1a); empty when it exports neither.
+	Kind string `json:"kind,omitempty"`
 	// Size is the module's size in bytes; SHA256 its hex digest.
 	Size   int    `json:"size"`
 	SHA256 string `json:"sha256"`
@@ -55,7 +59,7 @@ func Inspect(ctx context.Context, bin []byte) (ModuleInfo, error) {
 		return ModuleInfo{}, err
 	}
 	out := ModuleInfo{
-		ABI: info.ABI, Size: info.Size, SHA256: info.SHA256,
+		ABI: info.ABI, Kind: info.Kind, Size: info.Size, SHA256: info.SHA256,
 		MemoryMin: info.MemoryMin, MemoryMax: info.MemoryMax,
 		Metadata: info.Metadata, Accepted: info.Accepted, Reason: info.Reason,
 	}

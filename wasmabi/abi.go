@@ -22,6 +22,22 @@ const WASIModule = "wasi_snapshot_preview1"
 // metadata (Metadata, as YAML or JSON).
 const SectionName = "mixbox.mixin"
 
+// Exports a mixin module provides (abi-v1 §1, §1a). A command exports
+// ExportStart; a reactor exports ExportStep and optionally ExportInitialize.
+// Both export ExportMemory.
+const (
+	ExportStart      = "_start"
+	ExportInitialize = "_initialize"
+	ExportStep       = "mixbox_step"
+	ExportMemory     = "memory"
+)
+
+// Kinds of mixin module (abi-v1 §1a), as `mixbox mixin inspect` reports them.
+const (
+	KindCommand = "command"
+	KindReactor = "reactor"
+)
+
 // Names of the host functions of module "mixbox_v1".
 const (
 	FuncExec         = "exec"

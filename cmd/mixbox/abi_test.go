@@ -61,6 +61,13 @@ defaults:
 defaults:
   stepTimeout: 1s
 `
+	abiPolicyReactorTimeout = `apiVersion: mixbox/v1
+defaults:
+  stepTimeout: 1s
+mixins:
+  probe:
+    exec: [{command: echo}]
+`
 	abiPolicyLog = `apiVersion: mixbox/v1
 defaults:
   logBytes: 64Ki
@@ -77,11 +84,17 @@ type abiCase struct {
 	policy string                         // --policy content; "" runs the default policy
 	args   []string                       // more flags for mixbox run
 	setup  func(t *testing.T, app string) // more layout in the bundle directory
+	// steps, when set, makes the bundle run the probe once per entry, each
+	// step's YAML carrying "mode: ENTRY" (see testdata/abi/reactor.wat).
+	steps []string
 
 	wantCode int
 	// want is every "abi: NAME=VALUE" line the guest prints: an exact
 	// decimal value, "!0" for any non-zero value or ">0" for a positive one.
 	want map[string]string
+	// wantSeq is, for a multi-step run, every value each name was reported
+	// with, in order (exact decimal values).
+	wantSeq map[string][]string
 	// wantOutputs are bundle outputs and their exact values; noOutputs are
 	// declared bundle outputs that must not be written.
 	wantOutputs map[string]string
@@ -97,6 +110,8 @@ type abiCase struct {
 	wantStderr []string
 	// check runs last, with the bundle directory.
 	check func(t *testing.T, app string)
+	// checkLog runs last too, with mixbox's stdout.
+	checkLog func(t *testing.T, stdout string)
 }
 
 // abiResult is what one run of mixbox gave.
@@ -383,6 +398,67 @@ func TestABI(t *testing.T) {
 			wantStderr:  []string{"denied by the policy", "echo"},
 		},
 
+		// Reactors (abi-v1 §1a): several steps of testdata/abi/reactor.wat in
+		// one run. A failing step ends a run, so what follows a trap or a
+		// timeout is pinned by host/internal/wasm's Runner tests; here a
+		// proc_exit(0) shows the next step starting from a new instance.
+		{
+			name: "reactor: every step starts from the post-initialization state", guest: "reactor.wasm",
+			policy: abiPolicyGrants, steps: []string{"o", "o", "o"},
+			wantSeq:     reactorSeen(3, 1),
+			wantOutputs: map[string]string{"initialized": "yes", "last_mode": "o"},
+			checkLog:    reactorStdin(3),
+		},
+		{
+			name: "reactor: mixbox_step's result is the step's exit code", guest: "reactor.wasm",
+			policy: abiPolicyGrants, steps: []string{"o", "f", "o"},
+			wantCode:    1,
+			wantSeq:     reactorSeen(2, 1),
+			wantOutputs: map[string]string{"last_mode": "f"},
+			wantStderr:  []string{"step 2", "exited with code 3"},
+		},
+		{
+			name: "reactor: proc_exit(0) ends the step with success and the next step runs on a new instance", guest: "reactor.wasm",
+			policy: abiPolicyGrants, steps: []string{"z", "o"},
+			wantSeq:     reactorSeen(2, 2),
+			wantOutputs: map[string]string{"initialized": "yes", "last_mode": "o"},
+		},
+		{
+			name: "reactor: proc_exit(4) fails the step with its code", guest: "reactor.wasm",
+			policy: abiPolicyGrants, steps: []string{"o", "x", "o"},
+			wantCode:    1,
+			wantSeq:     reactorSeen(2, 1),
+			wantOutputs: map[string]string{"last_mode": "x"},
+			wantStderr:  []string{"step 2", "exited with code 4"},
+		},
+		{
+			name: "reactor: a trap fails the step and keeps its outputs", guest: "reactor.wasm",
+			policy: abiPolicyGrants, steps: []string{"o", "t", "o"},
+			wantCode:    1,
+			wantSeq:     reactorSeen(2, 1),
+			wantOutputs: map[string]string{"initialized": "yes", "last_mode": "t"},
+			wantStderr:  []string{"step 2", "trapped", "unreachable"},
+		},
+		{
+			name: "reactor: the step timeout stops a loop", guest: "reactor.wasm",
+			policy: abiPolicyReactorTimeout, steps: []string{"o", "l", "o"},
+			wantCode:    1,
+			wantSeq:     reactorSeen(2, 1),
+			wantOutputs: map[string]string{"last_mode": "l"},
+			wantStderr:  []string{"step 2", "step timeout of 1s"},
+		},
+		{
+			name: "reactor: a descriptor left open is not seen by the next step", guest: "reactor.wasm",
+			policy: abiPolicyGrants, steps: []string{"d", "d", "o"},
+			wantSeq:     withSeq(reactorSeen(3, 3), "fd", "4", "4"),
+			wantOutputs: map[string]string{"initialized": "yes", "last_mode": "o"},
+		},
+		{
+			name: "a command module in a multi-step bundle: a fresh instance per step", guest: "command.wasm",
+			steps:   []string{"o", "o", "o"},
+			wantSeq: map[string][]string{"start": {"1", "1", "1"}, "global": {"0", "0", "0"}, "cell": {"0", "0", "0"}, "pages": {"1", "1", "1"}},
+		},
+
 		// Refused modules: exit 3 before anything runs (abi-v1 §1, §7, §8.10).
 		{
 			name: "refused: not a wasm file", wantCode: 3,
@@ -405,6 +481,14 @@ func TestABI(t *testing.T) {
 		{
 			name: "refused: no _start", guest: "refuse/no-start.wasm", wantCode: 3,
 			wantStderr: []string{"_start"},
+		},
+		{
+			name: "refused: _initialize but neither _start nor mixbox_step", guest: "refuse/no-step.wasm", wantCode: 3,
+			wantStderr: []string{"neither _start nor mixbox_step", "-buildmode=c-shared -tags mixbox_reactor"},
+		},
+		{
+			name: "refused: mixbox_step with the wrong signature", guest: "refuse/step-signature.wasm", wantCode: 3,
+			wantStderr: []string{"mixbox_step", "() -> i32"},
 		},
 		{
 			name: "refused: no memory export", guest: "refuse/no-memory.wasm", wantCode: 3,
@@ -440,7 +524,7 @@ func TestABI(t *testing.T) {
 			if module == nil {
 				module = wasmOf(tc.guest)
 			}
-			app := layoutABIBundle(t, module(t), tc.declared())
+			app := layoutABIBundle(t, module(t), tc.declared(), tc.steps)
 			if tc.setup != nil {
 				tc.setup(t, app)
 			}
@@ -453,6 +537,42 @@ func TestABI(t *testing.T) {
 			got := runABI(t, mixbox, app, append(args, tc.args...)...)
 			tc.verify(t, app, got)
 		})
+	}
+}
+
+// reactorSeen is what testdata/abi/reactor.wat reports when each of its
+// steps starts from the post-initialization state: the values of steps
+// steps, after inits instantiations.
+func reactorSeen(steps, inits int) map[string][]string {
+	n := func(v string, k int) []string { return slices.Repeat([]string{v}, k) }
+	return map[string][]string{
+		"init": n("1", inits), "slot": n("-8", steps), "eof": n("0", steps),
+		"global": n("7", steps), "cell": n("42", steps), "pages": n("2", steps), "newpage": n("0", steps),
+	}
+}
+
+// withSeq adds name and its values to seq.
+func withSeq(seq map[string][]string, name string, values ...string) map[string][]string {
+	seq[name] = values
+	return seq
+}
+
+// reactorStdin checks that each of n steps of testdata/abi/reactor.wat
+// printed its own input, and only its own.
+func reactorStdin(n int) func(t *testing.T, stdout string) {
+	return func(t *testing.T, stdout string) {
+		blocks := regexp.MustCompile(`(?s)abi-stdin<<(.*?)>>`).FindAllStringSubmatch(stdout, -1)
+		require.Len(t, blocks, n, "one stdin per step: %s", stdout)
+		for i, b := range blocks {
+			for j := 1; j <= n; j++ {
+				step := fmt.Sprintf("abi probe step %d\n", j)
+				if j == i+1 {
+					assert.Contains(t, b[1], step, "step %d reads its own input", i+1)
+				} else {
+					assert.NotContains(t, b[1], step, "step %d reads another step's input", i+1)
+				}
+			}
+		}
 	}
 }
 
@@ -476,8 +596,13 @@ func (tc abiCase) verify(t *testing.T, app string, got abiResult) {
 	all := got.stdout + got.stderr
 
 	reports := map[string]string{}
+	seq := map[string][]string{}
 	for _, m := range abiReport.FindAllStringSubmatch(got.stdout, -1) {
 		reports[m[1]] = m[2]
+		seq[m[1]] = append(seq[m[1]], m[2])
+	}
+	for name, want := range tc.wantSeq {
+		assert.Equal(t, want, seq[name], "the values %s was reported with, step by step: %s", name, got)
 	}
 	for name, want := range tc.want {
 		v, ok := reports[name]
@@ -497,7 +622,8 @@ func (tc abiCase) verify(t *testing.T, app string, got abiResult) {
 	}
 	for name := range reports {
 		_, ok := tc.want[name]
-		assert.True(t, ok, "the guest reported %s, which the case does not check", name)
+		_, okSeq := tc.wantSeq[name]
+		assert.True(t, ok || okSeq, "the guest reported %s, which the case does not check", name)
 	}
 	if tc.wantCode == 3 {
 		assert.Empty(t, reports, "a refused module ran")
@@ -536,6 +662,9 @@ func (tc abiCase) verify(t *testing.T, app string, got abiResult) {
 	}
 	if tc.check != nil {
 		tc.check(t, app)
+	}
+	if tc.checkLog != nil {
+		tc.checkLog(t, got.stdout)
 	}
 }
 
@@ -576,13 +705,30 @@ func writeMixin(t *testing.T, app, name string, module []byte) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name+"-runtime.wasm"), module, 0o644))
 }
 
+// abiStepsManifest is a porter.yaml running the mixin probe once per mode,
+// step N described as "abi probe step N" and carrying "mode: MODE".
+func abiStepsManifest(modes, outputs []string) string {
+	m := abiManifest([]string{"probe"}, outputs)
+	m = m[:strings.Index(m, "install:\n")]
+	var b strings.Builder
+	b.WriteString(m + "install:\n")
+	for i, mode := range modes {
+		fmt.Fprintf(&b, "  - probe:\n      description: \"abi probe step %d\"\n      mode: %s\n", i+1, mode)
+	}
+	return b.String()
+}
+
 // layoutABIBundle lays out ROOT/cnab/app with a porter.yaml running the
-// mixin probe once, module as probe, and returns the bundle directory.
-func layoutABIBundle(t *testing.T, module []byte, outputs []string) string {
+// mixin probe once, or once per entry of steps, module as probe, and returns
+// the bundle directory.
+func layoutABIBundle(t *testing.T, module []byte, outputs, steps []string) string {
 	t.Helper()
 	app := filepath.Join(t.TempDir(), "cnab", "app")
 	writeMixin(t, app, "probe", module)
 	manifest := abiManifest([]string{"probe"}, outputs)
+	if steps != nil {
+		manifest = abiStepsManifest(steps, outputs)
+	}
 	require.NoError(t, os.WriteFile(filepath.Join(app, "porter.yaml"), []byte(manifest), 0o644))
 	return app
 }

@@ -72,6 +72,11 @@ func printInfo(w io.Writer, name string, info host.ModuleInfo) {
 		abi = "none (imports no mixbox host function)"
 	}
 	fmt.Fprintf(w, "abi:      %s\n", abi)
+	kind := info.Kind
+	if kind == "" {
+		kind = "none (exports neither _start nor mixbox_step)"
+	}
+	fmt.Fprintf(w, "kind:     %s\n", kind)
 	max := "none"
 	if info.MemoryMax >= 0 {
 		max = fmt.Sprint(info.MemoryMax)

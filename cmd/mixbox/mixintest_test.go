@@ -138,8 +138,12 @@ func TestMixinNew(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "go %v:\n%s", args, out)
 	}
-	goCmd([]string{"GOOS=wasip1", "GOARCH=wasm"}, "build", "-o", "hello-runtime.wasm", ".")
+	// As the scaffold's `make wasm`: a reactor.
+	goCmd([]string{"GOOS=wasip1", "GOARCH=wasm"}, "build", "-buildmode=c-shared", "-tags", "mixbox_reactor", "-o", "hello-runtime.wasm", ".")
 	goCmd(nil, "build", "-o", "hello-runtime", ".")
+	code, stdout, stderr = runMixinCLI(t, nil, "mixin", "inspect", filepath.Join(dir, "hello-runtime.wasm"))
+	require.Equal(t, 0, code, "%s\n%s", stdout, stderr)
+	require.Contains(t, stdout, "\nkind:     reactor\n")
 
 	code, stdout, stderr = runMixinCLI(t, nil, "mixin", "test", "--cases", filepath.Join(dir, "testdata", "cases.yaml"))
 	require.Equal(t, 0, code, "%s\n%s", stdout, stderr)

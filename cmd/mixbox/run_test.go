@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mixbox/mixbox/internal/testutil"
 	"github.com/mixbox/mixbox/mixins/exec/builtin"
 )
 
@@ -185,6 +186,17 @@ func TestMixinInspectAndPack(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.Contains(t, stdout, "capabilities: exec [*]")
 	require.Contains(t, stdout, "mixbox_v1.exec")
+
+	abiDir := filepath.Join(testutil.ModuleRoot(t), "testdata", "abi")
+	for guest, kind := range map[string]string{"exit0.wasm": "command", "reactor.wasm": "reactor"} {
+		p := filepath.Join(abiDir, guest)
+		code, stdout, stderr = runCLI(t, nil, "mixin", "inspect", p)
+		require.Equal(t, 0, code, stderr)
+		require.Contains(t, stdout, "\nkind:     "+kind+"\n", guest)
+		code, stdout, stderr = runCLI(t, nil, "mixin", "inspect", p, "-o", "json")
+		require.Equal(t, 0, code, stderr)
+		require.Contains(t, stdout, `"kind": "`+kind+`"`, guest)
+	}
 
 	bad := filepath.Join(dir, "bad.wasm")
 	require.NoError(t, os.WriteFile(bad, []byte("\x00asm\x0d\x00\x01\x00"), 0o644))

@@ -106,7 +106,8 @@ type Result struct {
 func (r Result) Passed() bool { return len(r.Failures) == 0 }
 
 // Tester runs cases against one module, compiled once per engine. It is
-// safe for concurrent use; each case gets a fresh instance.
+// safe for concurrent use; each case gets a fresh instance (a reactor's
+// is initialized for the case and runs its one step).
 type Tester struct {
 	name    string
 	engines []loaded
@@ -267,6 +268,7 @@ func (t *Tester) runOnce(ctx context.Context, l loaded, c *Case, mode tableMode)
 		Env:           c.Env,
 		Deterministic: &wasm.Deterministic{Seed: t.seed},
 	})
+	defer func() { _ = r.Close(context.WithoutCancel(ctx)) }() // frees a reactor's instance; the case's result is settled
 	action, args := argv(c.Action)
 	secrets := mask.NewSet()
 	var stdout, stderr bytes.Buffer

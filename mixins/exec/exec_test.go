@@ -5,9 +5,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"testing/fstest"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
@@ -461,6 +463,19 @@ func TestExecute(t *testing.T) {
 			}
 			require.NoError(t, err)
 		})
+	}
+}
+
+// TestWarmInput: the step a reactor build parses while it initializes sets
+// every field of Instruction, so that parsing warms all of them.
+func TestWarmInput(t *testing.T) {
+	t.Parallel()
+	steps, err := LoadSteps([]byte(warmInput))
+	require.NoError(t, err)
+	require.Len(t, steps, 1)
+	v := reflect.ValueOf(steps[0].Instruction)
+	for i := range v.NumField() {
+		assert.False(t, v.Field(i).IsZero(), "warmInput does not set %s", v.Type().Field(i).Name)
 	}
 }
 

@@ -104,3 +104,19 @@ func loadActions(input []byte) ([]Action, error) {
 	}
 	return actions, nil
 }
+
+// warmInput is a step that uses every field, parsed once when a reactor
+// build initializes (warm.go).
+const warmInput = `install:
+- exec:
+    description: warm up
+    command: "true"
+    dir: /cnab/app
+    arguments: [a]
+    suffix-arguments: [b]
+    flags: {f: v, l: [x, y]}
+    envs: {K: V}
+    suppress-output: true
+    ignoreError: {all: true, exitCodes: [1], output: {contains: [c], regex: [r]}}
+    outputs: [{name: o, regex: x}, {name: p, jsonPath: $.a}, {name: q, path: /f}]
+`

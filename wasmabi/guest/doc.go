@@ -23,6 +23,38 @@
 // from stdin, calls the mixin and, on failure, prints the error the way
 // Porter's mixins do (`Error: <err>` then `<err>`) and exits 1.
 //
+// # Reactors
+//
+// A wasm mixin built as a command (the default) starts Go's runtime and runs
+// its package initializers for every step. Built as a reactor (abi-v1 §1a),
+// it pays for that once per run: mixbox instantiates it once, calls
+// _initialize (the package initializers), and restores the instance to that
+// state before every step. The source does not change; only the build does:
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -tags mixbox_reactor -o NAME-runtime.wasm ./cmd/NAME-runtime
+//
+// In a c-shared build Go never runs main.main by itself. With the
+// mixbox_reactor tag this package exports mixbox_step, which runs main once
+// per step; main calls Main as always, and Main, instead of exiting, returns
+// the step's exit code to mixbox_step. So main runs exactly as in a command,
+// once per step, with the step's stdin; nothing of a step is left for the
+// next one, since the host restores the instance (memory, globals) first.
+// The tag alone, without -buildmode=c-shared, makes a module whose first
+// step traps ("wasmexport function called before runtime initialization");
+// c-shared without the tag, a module mixbox refuses (no _start, no
+// mixbox_step).
+//
+// What a reactor's steps share is what the package initializers built:
+// compile regular expressions and build tables at package level, not on
+// first use, or every step builds them again after the restore. A cache
+// filled lazily (encoding/json's, yaml.v3's type caches) can be warmed by an
+// init function in a file built only with the tag (//go:build
+// mixbox_reactor), as this package does for the ABI's JSON types and
+// mixins/exec for its step type; a command build leaves it out, since there
+// every step pays for init. A mixin that calls os.Exit itself instead of
+// returning from Main still works: the step ends with that code and mixbox
+// starts the next step on a new instance.
+//
 // Errors of Host.Exec that come from the host (a refused or missing command)
 // match the wasmabi.Status with errors.Is, and are an *ExecError.
 //

@@ -123,10 +123,13 @@ func IsAction(command string) bool {
 }
 
 // Main runs fn as the mixin's whole program on Default(), with os.Args,
-// stdin, stdout, stderr and PORTER_DEBUG, and exits with Run's code.
+// stdin, stdout, stderr and PORTER_DEBUG, and exits with Run's code. In a
+// reactor build (-buildmode=c-shared -tags mixbox_reactor, see the package
+// documentation) main runs once per step and Main returns instead of
+// exiting: its code is the step's result.
 func Main(name string, fn Func) {
 	debug, _ := strconv.ParseBool(os.Getenv("PORTER_DEBUG"))
-	os.Exit(Run(context.Background(), Default(), RunOptions{
+	exit(Run(context.Background(), Default(), RunOptions{
 		Args:   os.Args,
 		Stdin:  os.Stdin,
 		Stdout: os.Stdout,

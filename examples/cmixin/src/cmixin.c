@@ -17,10 +17,22 @@
 //
 // Its step parser is line-based: it knows the keys `message:` and, under
 // `outputs:`, `- name:`. A real C mixin would link a YAML library.
+//
+// Built as is, it is a WASI command: main runs once per instance, and mixbox
+// starts a fresh instance for every step. Built with -DMIXBOX_REACTOR and
+// -mexec-model=reactor (the Makefile's src/cmixin-reactor.wasm), it is a
+// reactor (abi-v1 §1a): wasi-libc exports _initialize, this file exports
+// mixbox_step, and mixbox instantiates it once per run and restores it to
+// its post-_initialize state before every step, so each step reads its own
+// stdin from the start and nothing malloc'd by one step is seen by the next.
+// The step logic, run(), is the same in both builds.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef MIXBOX_REACTOR
+#include <wasi/api.h>
+#endif
 
 #define MIXBOX_IMPORT(name) __attribute__((import_module("mixbox_v1"), import_name(name)))
 
@@ -193,7 +205,10 @@ static char *read_response(int32_t size) {
 	}
 }
 
-int main(int argc, char **argv) {
+// run is one step: argv[1] is the action, stdin the step. It returns the
+// exit code; fail() exits instead, which in a reactor ends the step with
+// that code (and mixbox starts the next step on a new instance).
+static int run(int argc, char **argv) {
 	const char *action = argc > 1 ? argv[1] : "";
 	if (strcmp(action, "version") == 0) {
 		puts("cmixin v0.1.0");
@@ -259,3 +274,34 @@ int main(int argc, char **argv) {
 	}
 	return 0;
 }
+
+#ifdef MIXBOX_REACTOR
+// args returns argv, read from WASI: a reactor has no main to receive it.
+// mixbox gives every step of a run the same argv.
+static char **args(int *argc) {
+	__wasi_size_t n = 0, size = 0;
+	if (__wasi_args_sizes_get(&n, &size) != 0) {
+		fail("cannot read argv", NULL);
+	}
+	char **argv = calloc(n + 1, sizeof *argv);
+	char *buf = malloc(size);
+	if (argv == NULL || buf == NULL || __wasi_args_get((uint8_t **)argv, (uint8_t *)buf) != 0) {
+		fail("cannot read argv", NULL);
+	}
+	*argc = (int)n;
+	return argv;
+}
+
+// mixbox_step is the reactor's step function (abi-v1 §1a). Whatever stdout
+// still buffers when it returns would be lost with the restore: flush it.
+__attribute__((export_name("mixbox_step"))) int32_t mixbox_step(void) {
+	int argc = 0;
+	char **argv = args(&argc);
+	int code = run(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	return code;
+}
+#else
+int main(int argc, char **argv) { return run(argc, argv); }
+#endif

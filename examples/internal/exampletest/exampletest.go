@@ -22,14 +22,16 @@ func Mixbox(t testing.TB) string {
 	return out
 }
 
-// Wasm builds the Go package pkg with GOOS=wasip1 GOARCH=wasm and, when
-// meta is not empty, packs that metadata file into it as `mixbox mixin
-// pack` does. It returns the module's path, in a temporary directory.
+// Wasm builds the Go package pkg with GOOS=wasip1 GOARCH=wasm, as a reactor
+// (abi-v1 §1a; -buildmode=c-shared -tags mixbox_reactor) and, when meta is
+// not empty, packs that metadata file into it as `mixbox mixin pack` does.
+// It returns the module's path, in a temporary directory.
 func Wasm(t testing.TB, pkg, name, meta string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), name)
 	// The flags of the examples' Makefiles.
-	GoBuild(t, []string{"GOOS=wasip1", "GOARCH=wasm"}, out, pkg, "-trimpath", "-buildvcs=false", "-ldflags=-s -w")
+	GoBuild(t, []string{"GOOS=wasip1", "GOARCH=wasm"}, out, pkg, "-trimpath", "-buildvcs=false", "-ldflags=-s -w",
+		"-buildmode=c-shared", "-tags", "mixbox_reactor")
 	if meta == "" {
 		return out
 	}

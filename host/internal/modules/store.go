@@ -159,7 +159,7 @@ func (s *Store) Load(ctx context.Context, name, where string, bin []byte) (Loade
 func loadErr(name, where string, err error) error {
 	if errors.Is(err, wasm.ErrIncompatible) {
 		return errkind.WithHint(fmt.Errorf("%s: %w", where, err),
-			"a mixin must be a WASI preview 1 core module exporting _start and memory and importing only wasi_snapshot_preview1 and mixbox_v1; inspect it with 'mixbox mixin inspect'")
+			"a mixin must be a WASI preview 1 core module exporting memory and _start (a command) or mixbox_step (a reactor), and importing only wasi_snapshot_preview1 and mixbox_v1; inspect it with 'mixbox mixin inspect'")
 	}
 	return fmt.Errorf("load mixin %s: %w", name, err)
 }

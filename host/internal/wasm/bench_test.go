@@ -1,16 +1,19 @@
 package wasm
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/step"
+	"github.com/mixbox/mixbox/mixins/exec/builtin"
 )
 
 // coldLoad creates an engine with no cache and loads bin: a cold compile.
@@ -96,5 +99,98 @@ func BenchmarkHostCall(b *testing.B) {
 		if _, err := ping.Call(ctx); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// execStepInput is one exec step of the built-in exec mixin.
+func execStepInput() step.Input {
+	return step.Input{Mixin: "exec", Action: "install", Index: 1, Args: []string{"install"},
+		Stdin: []byte("install:\n- exec:\n    description: bench\n    command: \"true\"\n    arguments: [a, b]\n")}
+}
+
+// execReactor returns a runner of the built-in exec module (a reactor) in e
+// that restores with mode. fresh makes every step run on a new instance,
+// instantiated and initialized for it: what a reactor would cost without
+// the restore.
+func execReactor(tb testing.TB, e *Engine, mode restoreMode, fresh bool) *Runner {
+	tb.Helper()
+	m, err := e.Load(testCtx, "exec", builtin.Wasm())
+	require.NoError(tb, err)
+	require.NotNil(tb, m.reactor, "the built-in exec module is a reactor; rebuild it with make wasm")
+	if fresh {
+		c := *m
+		rm := *m.reactor
+		rm.fresh = "benchmark"
+		c.reactor = &rm
+		m = &c
+	}
+	r := NewRunner(e, m, RunnerOptions{Executor: &fakeExecutor{}})
+	r.restore = mode
+	tb.Cleanup(func() { require.NoError(tb, r.Close(testCtx)) })
+	return r
+}
+
+// execStep runs one exec step on r; the fake executor prints the command.
+func execStep(tb testing.TB, r *Runner) string {
+	var out bytes.Buffer
+	_, err := r.Run(testCtx, execStepInput(), step.IO{Stdout: &out, Stderr: io.Discard})
+	require.NoError(tb, err)
+	return out.String()
+}
+
+// reactorVariants are the ways BenchmarkReactorStep runs the exec module.
+func reactorVariants() []struct {
+	name  string
+	mode  restoreMode
+	fresh bool
+} {
+	return []struct {
+		name  string
+		mode  restoreMode
+		fresh bool
+	}{
+		{"restore=cow", restoreCOW, false},
+		{"restore=copy", restoreCopy, false},
+		{"fresh-instance", restoreCOW, true},
+	}
+}
+
+func TestBenchmarkReactorStep(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, EngineOptions{})
+	for _, v := range reactorVariants() {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			r := execReactor(t, e, v.mode, v.fresh)
+			for range 3 {
+				assert.Equal(t, "ran true a b\n", execStep(t, r))
+			}
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if v.fresh {
+				assert.Empty(t, r.idle)
+				return
+			}
+			require.Len(t, r.idle, 1, "one instance serves every step")
+			assert.Equal(t, v.mode == restoreCOW, r.idle[0].mem.fd >= 0, "the memory is a memfd exactly in cow mode")
+		})
+	}
+}
+
+// BenchmarkReactorStep runs one exec step of the built-in exec module: on its
+// instance restored after each step (copy-on-write memfd, or copying the
+// snapshot back), or on a new instance per step (instantiate, _initialize,
+// step), which is what restoring saves.
+func BenchmarkReactorStep(b *testing.B) {
+	e := newEngine(b, EngineOptions{})
+	for _, v := range reactorVariants() {
+		b.Run(v.name, func(b *testing.B) {
+			r := execReactor(b, e, v.mode, v.fresh)
+			execStep(b, r) // instantiate outside the loop
+			b.ReportAllocs()
+			for b.Loop() {
+				execStep(b, r)
+			}
+		})
 	}
 }

@@ -16,7 +16,9 @@ const (
 	secImport   = 2
 	secFunction = 3
 	secMemory   = 5
+	secGlobal   = 6
 	secExport   = 7
+	secCode     = 10
 
 	kindFunc   = 0
 	kindTable  = 1
@@ -47,6 +49,12 @@ type funcType struct {
 	params, results []byte
 }
 
+// globalType is the type of a global the module defines.
+type globalType struct {
+	val     byte
+	mutable bool
+}
+
 // parsed is what parseModule reads from a core module.
 type parsed struct {
 	sections []section
@@ -55,6 +63,8 @@ type parsed struct {
 	imports  []Import
 	exports  []Export
 	exportAt []uint32 // index (in its kind's index space) of each export
+	globals  []globalType
+	code     []byte // the code section's payload, nil when there is none
 	hasMem   bool
 	memMin   uint64
 	memMax   uint64 // valid when hasMax
@@ -235,7 +245,8 @@ func sectionErr(err error, id byte, off int) error {
 }
 
 // parseModule reads the sections the checks need: types, imports, memory,
-// functions, exports and custom sections.
+// functions, globals, exports and custom sections; the code section is kept
+// undecoded.
 func parseModule(b []byte) (*parsed, error) {
 	secs, err := splitSections(b)
 	if err != nil {
@@ -253,8 +264,13 @@ func parseModule(b []byte) (*parsed, error) {
 			err = p.readFunctions(r)
 		case secMemory:
 			err = p.readMemories(r)
+		case secGlobal:
+			err = p.readGlobals(r)
 		case secExport:
 			err = p.readExports(r)
+		case secCode:
+			p.code = s.payload
+			continue
 		default:
 			continue
 		}
@@ -397,6 +413,31 @@ func (p *parsed) readMemories(r *reader) error {
 		if i == 0 {
 			p.hasMem, p.memMin, p.memMax, p.hasMax = true, lmin, lmax, hasMax
 		}
+	}
+	return nil
+}
+
+func (p *parsed) readGlobals(r *reader) error {
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	for range n {
+		t, err := r.valType()
+		if err != nil {
+			return err
+		}
+		mut, err := r.byte()
+		if err != nil {
+			return err
+		}
+		if mut > 1 {
+			return errBad
+		}
+		if err := skipConstExpr(r); err != nil {
+			return err
+		}
+		p.globals = append(p.globals, globalType{val: t, mutable: mut == 1})
 	}
 	return nil
 }

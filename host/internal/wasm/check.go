@@ -45,6 +45,9 @@ type Info struct {
 	Size int `json:"size"`
 	// SHA256 is the hex sha256 of the module's bytes.
 	SHA256 string `json:"sha256"`
+	// Kind is wasmabi.KindCommand or wasmabi.KindReactor (abi-v1 §1a);
+	// empty when the module exports neither _start nor mixbox_step.
+	Kind string `json:"kind,omitempty"`
 	// MemoryMin and MemoryMax are the declared bounds of the module's
 	// memory, in bytes; MemoryMax is -1 when none is declared.
 	MemoryMin int64    `json:"memory_min"`
@@ -143,22 +146,7 @@ func checkModule(name, version string, bin []byte, sigs hostSigs) (*parsed, Info
 	}
 	info.Metadata = meta
 
-	for _, want := range []Export{{Name: "_start", Kind: "func"}, {Name: "memory", Kind: "memory"}} {
-		got, idx, ok := p.export(want.Name)
-		switch {
-		case !ok:
-			add(ErrMissingExport, fmt.Sprintf("it does not export %s %q; expected a WASI preview 1 command module that exports _start and memory", want.Kind, want.Name))
-		case got.Kind != want.Kind && want.Name == "_start":
-			add(ErrMissingExport, fmt.Sprintf("it exports _start as a %s; _start must be a function with no parameters and no results", got.Kind))
-		case got.Kind != want.Kind:
-			add(ErrMissingExport, fmt.Sprintf("it exports memory as a %s; memory must be the module's linear memory", got.Kind))
-		case want.Name == "_start":
-			if params, results := p.funcSig(idx); len(params) > 0 || len(results) > 0 {
-				add(ErrStartSignature, fmt.Sprintf("it exports _start with signature %s; _start must be a function with no parameters and no results",
-					sigString(params, results)))
-			}
-		}
-	}
+	info.Kind = checkExports(p, add)
 
 	for _, imp := range p.imports {
 		funcs, known := sigs[imp.Module]
@@ -208,6 +196,62 @@ func checkModule(name, version string, bin []byte, sigs hostSigs) (*parsed, Info
 	}
 	info.Accepted = true
 	return p, info, nil
+}
+
+// checkExports applies the export rules of abi-v1 §1, §1a and §8.10 and
+// returns the module's kind: a function mixbox_step makes it a reactor
+// (whether or not it also exports _start), a function _start a command.
+func checkExports(p *parsed, add func(cause error, msg string)) string {
+	const expected = "expected a WASI preview 1 command module exporting _start and memory, or a reactor exporting mixbox_step and memory (abi-v1 §1a)"
+	const (
+		noResult = "() -> ()"
+		stepSig  = "() -> (i32)"
+	)
+	fn := func(name, want string, sigErr error) (present bool) {
+		got, idx, ok := p.export(name)
+		desc := "with no parameters and no results"
+		if want == stepSig {
+			desc = "with no parameters and one i32 result, () -> i32"
+		}
+		switch {
+		case !ok:
+			return false
+		case got.Kind != "func":
+			add(ErrMissingExport, fmt.Sprintf("it exports %s as a %s; %s must be a function %s", name, got.Kind, name, desc))
+		default:
+			params, results := p.funcSig(idx)
+			if sig := sigString(params, results); sig != want {
+				add(sigErr, fmt.Sprintf("it exports %s with signature %s; %s must be a function %s", name, sig, name, desc))
+			}
+		}
+		return true
+	}
+	hasStart := fn(wasmabi.ExportStart, noResult, ErrStartSignature)
+	hasStep := fn(wasmabi.ExportStep, stepSig, ErrStepSignature)
+	kind := ""
+	switch {
+	case hasStep:
+		kind = wasmabi.KindReactor
+		fn(wasmabi.ExportInitialize, noResult, ErrInitializeSignature)
+	case hasStart:
+		kind = wasmabi.KindCommand
+	default:
+		msg := "it exports neither _start nor mixbox_step; " + expected
+		if _, _, ok := p.export(wasmabi.ExportInitialize); ok {
+			msg += "; it exports _initialize, so it looks like a reactor without mixbox_step: a Go mixin on wasmabi/guest builds as one with -buildmode=c-shared -tags mixbox_reactor"
+		}
+		add(ErrMissingExport, msg)
+	}
+	got, _, ok := p.export(wasmabi.ExportMemory)
+	switch {
+	case !ok && kind == "":
+		add(ErrMissingExport, `it does not export memory "memory"`)
+	case !ok:
+		add(ErrMissingExport, `it does not export memory "memory"; `+expected)
+	case got.Kind != "memory":
+		add(ErrMissingExport, fmt.Sprintf("it exports memory as a %s; memory must be the module's linear memory", got.Kind))
+	}
+	return kind
 }
 
 // moduleErr turns a parse error into the user-facing module check error.

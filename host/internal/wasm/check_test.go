@@ -50,7 +50,7 @@ func TestEngine_Load(t *testing.T) {
 			"\x07\x13\x02\x06_start\x00\x00\x06memory\x02\x00" + "\x0a\x05\x01\x03\x00\xff\x0b"),
 			wantErrs: []error{ErrMalformed}, wantMsg: []string{"is malformed"}},
 		{name: "no exports", bin: []byte("\x00asm\x01\x00\x00\x00"), wantErrs: []error{ErrMissingExport},
-			wantMsg: []string{`export func "_start"`, `export memory "memory"`}},
+			wantMsg: []string{"it exports neither _start nor mixbox_step; expected a WASI preview 1 command module exporting _start and memory, or a reactor exporting mixbox_step and memory (abi-v1 §1a)", `does not export memory "memory"`}},
 		{name: "_start with a parameter", bin: guest(t, "startparam"), wantErrs: []error{ErrStartSignature},
 			wantMsg: []string{"it exports _start with signature (i32) -> (); _start must be a function with no parameters and no results"}},
 		{name: "_start with a result", bin: guest(t, "startresult"), wantErrs: []error{ErrStartSignature},

@@ -6,9 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"golang.org/x/sync/singleflight"
 
@@ -32,7 +36,9 @@ type EngineOptions struct {
 	MemoryLimit int64
 	// Interpreter selects wazero's interpreter instead of its compiler.
 	Interpreter bool
-	// CacheDir, when set, keeps compiled code on disk there across processes.
+	// CacheDir, when set, keeps compiled code on disk there across
+	// processes, and what the engine learnt of a reactor's code (see
+	// Engine.tableWrites).
 	CacheDir string
 	// Version is mixbox's version, quoted in compatibility errors.
 	Version string
@@ -47,6 +53,7 @@ type Engine struct {
 	cache      wazero.CompilationCache
 	limitPages uint32
 	interp     bool
+	cacheDir   string
 	version    string
 	logger     *slog.Logger
 	sigs       hostSigs
@@ -90,6 +97,7 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 		cache:      cache,
 		limitPages: pages,
 		interp:     opts.Interpreter,
+		cacheDir:   opts.CacheDir,
 		version:    opts.Version,
 		logger:     opts.Logger,
 		compiled:   map[[32]byte]*Module{},
@@ -108,7 +116,8 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 }
 
 func (e *Engine) init(ctx context.Context) error {
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, e.rt); err != nil {
+	// The listeners let a reactor see what a step does to its descriptors.
+	if _, err := wasi_snapshot_preview1.Instantiate(experimental.WithFunctionListenerFactory(ctx, fdListeners()), e.rt); err != nil {
 		return fmt.Errorf("instantiate %s: %w", wasmabi.WASIModule, err)
 	}
 	if err := instantiateHost(ctx, e.rt); err != nil {
@@ -150,6 +159,85 @@ type Module struct {
 	info     Info
 	minPages uint64
 	compiled wazero.CompiledModule // nil when the initial memory is over the engine's cap
+	reactor  *reactorModule        // nil for a command module
+}
+
+// reactorModule is what the host needs to restore a reactor's instances
+// (abi-v1 §1a).
+type reactorModule struct {
+	// globals are the export names of the module's mutable globals (see
+	// exportGlobals).
+	globals []string
+	// fresh is why instances cannot be restored, so that every step runs on
+	// a new instance; empty when they can.
+	fresh string
+}
+
+// newReactorModule prepares bin, a checked reactor whose sha256 is sum, for
+// restoring: its mutable globals exported, and whether any state it can
+// change escapes the restore. It returns the bytes to compile.
+func (e *Engine) newReactorModule(bin []byte, sum [32]byte, p *parsed) ([]byte, *reactorModule, error) {
+	out, names, err := exportGlobals(bin, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	rm := &reactorModule{globals: names}
+	if slices.ContainsFunc(p.globals, func(g globalType) bool { return g.mutable && g.val == 0x7b }) {
+		rm.fresh = "it has a mutable v128 global, which the host cannot restore"
+	} else if e.tableWrites(sum, p.code) {
+		rm.fresh = "it writes a table or drops a segment, which the host cannot restore"
+	}
+	return out, rm, nil
+}
+
+// tableWrites reports whether code writes a table or drops a segment (or
+// does not decode). Scanning the code of a Go module takes about 10 ms, so
+// with a cache dir the answer is kept there, next to the compiled code, in
+// mixbox-SHA256.reactor1 ("1" when it writes, "0" when not).
+func (e *Engine) tableWrites(sum [32]byte, code []byte) bool {
+	file := ""
+	if e.cacheDir != "" {
+		file = filepath.Join(e.cacheDir, "mixbox-"+hex.EncodeToString(sum[:])+".reactor1")
+		switch b, _ := os.ReadFile(file); string(b) {
+		case "0":
+			return false
+		case "1":
+			return true
+		}
+	}
+	writes, err := mutatesTables(code)
+	writes = writes || err != nil
+	if file != "" {
+		v := "0"
+		if writes {
+			v = "1"
+		}
+		if err := writeFileAtomic(file, []byte(v)); err != nil {
+			e.logger.Warn("keep the reactor scan in the cache", "file", file, "error", err)
+		}
+	}
+	return writes
+}
+
+// writeFileAtomic writes b to name through a temporary file, so that a
+// reader never sees it half written.
+func writeFileAtomic(name string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(name), ".mixbox-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name()) // a temporary file of ours
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
 }
 
 // Name returns the mixin name the module was loaded as.
@@ -186,8 +274,15 @@ func (e *Engine) Load(ctx context.Context, name string, bin []byte) (*Module, er
 			return m, nil
 		}
 		m = &Module{name: name, info: info, minPages: p.memMin}
+		code := bin
+		if info.Kind == wasmabi.KindReactor {
+			var err error
+			if code, m.reactor, err = e.newReactorModule(bin, sum, p); err != nil {
+				return nil, moduleErr(name, err)
+			}
+		}
 		if p.memMin <= uint64(e.limitPages) {
-			cm, err := e.rt.CompileModule(ctx, bin)
+			cm, err := e.rt.CompileModule(ctx, code)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, fmt.Errorf("compile mixin %s: %w", name, context.Cause(ctx))

@@ -24,13 +24,19 @@ var (
 	ErrTruncated = errors.New("truncated module")
 	// ErrMalformed is a module whose bytes do not decode or validate.
 	ErrMalformed = errors.New("malformed module")
-	// ErrMissingExport is a module that does not export a function _start
-	// and a memory named memory: either name is missing or names something
-	// of another kind.
+	// ErrMissingExport is a module that exports neither a function _start
+	// nor a function mixbox_step, or no memory named memory, or one of
+	// these names as something of another kind.
 	ErrMissingExport = errors.New("missing export")
 	// ErrStartSignature is a module whose _start is a function with
 	// parameters or results; it must be () -> ().
 	ErrStartSignature = errors.New("_start signature mismatch")
+	// ErrStepSignature is a reactor whose mixbox_step is not a function
+	// () -> i32 (abi-v1 §1a).
+	ErrStepSignature = errors.New("mixbox_step signature mismatch")
+	// ErrInitializeSignature is a reactor whose _initialize is a function
+	// with parameters or results; it must be () -> ().
+	ErrInitializeSignature = errors.New("_initialize signature mismatch")
 	// ErrImportModule is an import from a module other than
 	// wasi_snapshot_preview1 and mixbox_v1, or an import that is not a
 	// function.

@@ -234,6 +234,13 @@ func (in *instance) maskValue(mem memory, valPtr, valLen uint32) wasmabi.Status 
 	return 0
 }
 
+// clearResponse empties the response slot.
+func (in *instance) clearResponse() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.response, in.staged = nil, false
+}
+
 // result copies what the instance committed.
 func (in *instance) result() (map[string][]byte, []string) {
 	in.mu.Lock()

@@ -19,6 +19,16 @@ type mmapMemory struct {
 // reserveMemory maps limit bytes, or returns nil when it cannot (the caller
 // then falls back to a Go slice).
 func reserveMemory(limit uint64) experimental.LinearMemory {
+	b := reserve(limit)
+	if b == nil {
+		return nil
+	}
+	return &mmapMemory{buf: b}
+}
+
+// reserve maps limit bytes of anonymous memory and returns them with length
+// zero, or nil when it cannot.
+func reserve(limit uint64) []byte {
 	if limit == 0 || limit > 1<<34 {
 		return nil
 	}
@@ -26,7 +36,12 @@ func reserveMemory(limit uint64) experimental.LinearMemory {
 	if err != nil {
 		return nil
 	}
-	return &mmapMemory{buf: b[:0]}
+	return b[:0]
+}
+
+// unmap releases a mapping made by reserve or mapShared.
+func unmap(b []byte) {
+	_ = syscall.Munmap(b[:cap(b)]) // the mapping is ours; nothing to do on failure
 }
 
 func (m *mmapMemory) Reallocate(size uint64) []byte {
@@ -39,7 +54,7 @@ func (m *mmapMemory) Reallocate(size uint64) []byte {
 
 func (m *mmapMemory) Free() {
 	if m.buf != nil {
-		_ = syscall.Munmap(m.buf[:cap(m.buf)]) // the mapping is ours; nothing to do on failure
+		unmap(m.buf)
 		m.buf = nil
 	}
 }

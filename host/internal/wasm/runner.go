@@ -1,7 +1,6 @@
 package wasm
 
 import (
-	"bytes"
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
@@ -11,11 +10,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/mixbox/mixbox/host/internal/hostexec"
@@ -68,17 +67,25 @@ type RunnerOptions struct {
 	Logger *slog.Logger
 }
 
-// Runner runs steps of one wasm mixin, a fresh instance per step. It
-// implements step.Runner and is safe for concurrent use.
+// Runner runs steps of one wasm mixin. A command module gets a fresh
+// instance per step; a reactor (abi-v1 §1a) one instance, initialized once
+// and restored to its post-initialization state before every step, until
+// Close. It implements step.Runner and is safe for concurrent use.
 type Runner struct {
-	eng  *Engine
-	mod  *Module
-	opts RunnerOptions
+	eng     *Engine
+	mod     *Module
+	opts    RunnerOptions
+	restore restoreMode // how reactor instances go back to their snapshot
+
+	mu     sync.Mutex
+	idle   []*reactorInstance // restored reactor instances
+	closed bool
 }
 
 var _ step.Runner = (*Runner)(nil)
 
-// NewRunner returns a Runner for mod, loaded in eng.
+// NewRunner returns a Runner for mod, loaded in eng. Call Close when the
+// run is over: it releases a reactor's instance.
 func NewRunner(eng *Engine, mod *Module, opts RunnerOptions) *Runner {
 	if opts.Form == 0 {
 		opts.Form = step.FormWasmInstalled
@@ -86,7 +93,7 @@ func NewRunner(eng *Engine, mod *Module, opts RunnerOptions) *Runner {
 	if opts.Logger == nil {
 		opts.Logger = eng.logger
 	}
-	return &Runner{eng: eng, mod: mod, opts: opts}
+	return &Runner{eng: eng, mod: mod, opts: opts, restore: restoreCOW}
 }
 
 // Name returns the mixin's name.
@@ -104,14 +111,11 @@ func (r *Runner) Engine() string {
 	return "compiler"
 }
 
-// Close implements step.Runner. A command module keeps no instance between
-// steps, so there is nothing to release.
-func (r *Runner) Close(context.Context) error { return nil }
-
-// Run runs one step in a fresh instance: argv [mixin, in.Args...], stdin
-// in.Stdin, _start once. It fails on a non-zero exit, a trap, the step
-// timeout or an initial memory over the cap, and returns the outputs the
-// guest committed before in every case.
+// Run runs one step: argv [mixin, in.Args...], stdin in.Stdin; a command's
+// _start in a fresh instance, or a reactor's mixbox_step in its restored
+// instance. It fails on a non-zero exit, a trap, the step timeout or an
+// initial memory over the cap, and returns the outputs the guest committed
+// before in every case.
 func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Result, error) {
 	res := step.Result{Outputs: map[string][]byte{}}
 	limits := withDefaults(r.opts.Policy.Limits)
@@ -144,25 +148,9 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 		outputs:  map[string][]byte{},
 	}
 
-	bundle := ""
-	if r.opts.Policy.Mount {
-		bundle = r.opts.BundleDir
-	}
-	fsCfg, closeFS, err := mounts(bundle, r.opts.Mounts)
-	defer closeFS()
-	if err != nil {
-		res.ExitCode = 1
-		return res, fmt.Errorf("run mixin %s: %w", r.mod.name, err)
-	}
-	cfg := r.moduleConfig(in, fsCfg, inst)
-
 	stepCtx, cancel := context.WithTimeout(ctx, limits.StepTimeout)
 	defer cancel()
-	runCtx := withInstance(stepCtx, inst)
-	if capPages < uint64(r.eng.limitPages) {
-		runCtx = experimental.WithMemoryAllocator(runCtx, capAllocator{limit: capPages * pageSize})
-	}
-	runErr := r.instantiateAndStart(runCtx, cfg)
+	runErr := r.runStep(withInstance(stepCtx, inst), in, inst, capPages)
 
 	res.Outputs, res.Denials = inst.result()
 	code, err := r.classify(ctx, stepCtx, limits, runErr)
@@ -170,33 +158,41 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 	return res, err
 }
 
-// instantiateAndStart is the whole life of one instance.
-func (r *Runner) instantiateAndStart(ctx context.Context, cfg wazero.ModuleConfig) error {
-	mod, err := r.eng.rt.InstantiateModule(ctx, r.mod.compiled, cfg)
+// mounts builds the guest's file system from the options.
+func (r *Runner) mounts() (wazero.FSConfig, func(), error) {
+	bundle := ""
+	if r.opts.Policy.Mount {
+		bundle = r.opts.BundleDir
+	}
+	fsCfg, closeFS, err := mounts(bundle, r.opts.Mounts)
 	if err != nil {
-		return err
+		closeFS()
+		return nil, func() {}, fmt.Errorf("run mixin %s: %w", r.mod.name, err)
 	}
-	defer func() { _ = mod.Close(context.WithoutCancel(ctx)) }() // the instance is done either way
-	start := mod.ExportedFunction("_start")
-	if start == nil { // checked at load; kept so a nil never panics here
-		return fmt.Errorf("%w: no _start export", ErrMissingExport)
-	}
-	_, err = start.Call(ctx)
-	return err
+	return fsCfg, closeFS, nil
 }
 
-func (r *Runner) moduleConfig(in step.Input, fsCfg wazero.FSConfig, inst *instance) wazero.ModuleConfig {
+// argv returns the guest's argv for in.
+func (r *Runner) argv(in step.Input) []string {
 	name := in.Mixin
 	if name == "" {
 		name = r.mod.name
 	}
+	return append([]string{name}, in.Args...)
+}
+
+// moduleConfig is the configuration of an instance for in: argv and env of
+// abi-v1 §2, the given stdio, the file system, and the clocks and random
+// source. The returned guestClock is nil unless the options ask for
+// deterministic ones.
+func (r *Runner) moduleConfig(in step.Input, fsCfg wazero.FSConfig, stdin io.Reader, stdout, stderr io.Writer) (wazero.ModuleConfig, *guestClock) {
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions().
-		WithArgs(append([]string{name}, in.Args...)...).
-		WithStdin(bytes.NewReader(in.Stdin)).
-		WithStdout(inst.stdout).
-		WithStderr(inst.stderr).
+		WithArgs(r.argv(in)...).
+		WithStdin(stdin).
+		WithStdout(stdout).
+		WithStderr(stderr).
 		WithFSConfig(fsCfg).
 		WithEnv("CNAB_ACTION", in.Action)
 	keys := guestEnvKeys()
@@ -212,18 +208,54 @@ func (r *Runner) moduleConfig(in step.Input, fsCfg wazero.FSConfig, inst *instan
 			wall = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 		}
 		sec, nsec := wall.Unix(), int32(wall.Nanosecond())
-		var mono atomic.Int64
 		var seed [32]byte
 		binary.LittleEndian.PutUint64(seed[:], d.Seed)
+		c := &guestClock{rng: rand.NewChaCha8(seed)}
 		return cfg.
 			WithWalltime(func() (int64, int32) { return sec, nsec }, 1).
 			// The monotonic clock moves only by 1µs per reading and by the
 			// time the guest sleeps, so sleeps end at once, deterministically.
-			WithNanotime(func() int64 { return mono.Add(1000) }, 1).
-			WithNanosleep(func(ns int64) { mono.Add(max(ns, 0)) }).
-			WithRandSource(rand.NewChaCha8(seed))
+			WithNanotime(func() int64 { return c.mono.Add(1000) }, 1).
+			WithNanosleep(func(ns int64) { c.mono.Add(max(ns, 0)) }).
+			WithRandSource(c), c
 	}
-	return cfg.WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(crand.Reader)
+	return cfg.WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(crand.Reader), nil
+}
+
+// guestClock is the deterministic monotonic clock and random source of one
+// instance. A reactor marks them after _initialize and resets them before
+// every step, so every step sees the same readings and bytes.
+type guestClock struct {
+	mono   atomic.Int64
+	rng    *rand.ChaCha8
+	monoAt int64
+	rngAt  []byte
+}
+
+// Read reads the random source.
+func (c *guestClock) Read(p []byte) (int, error) { return c.rng.Read(p) }
+
+func (c *guestClock) mark() error {
+	if c == nil {
+		return nil
+	}
+	b, err := c.rng.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("mark random source: %w", err)
+	}
+	c.monoAt, c.rngAt = c.mono.Load(), b
+	return nil
+}
+
+func (c *guestClock) reset() error {
+	if c == nil {
+		return nil
+	}
+	c.mono.Store(c.monoAt)
+	if err := c.rng.UnmarshalBinary(c.rngAt); err != nil {
+		return fmt.Errorf("reset random source: %w", err)
+	}
+	return nil
 }
 
 // classify turns how the instance ended into an exit code and a step error.

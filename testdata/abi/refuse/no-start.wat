@@ -1,5 +1,5 @@
-;; no-start: exports memory but no _start (a reactor, not a command): the
-;; module is refused before it runs (exit 3).
+;; no-start: exports memory and a function main, but neither _start nor
+;; mixbox_step: the module is refused before it runs (exit 3).
 (module
   (memory (export "memory") 1)
   (func (export "main")))
