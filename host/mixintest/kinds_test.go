@@ -16,11 +16,11 @@ import (
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
-// TestTester_commandAndReactor runs the same cases on the exec mixin built
+// TestTester_commandAndReactor_compiler runs the same cases on the exec mixin built
 // as a command module (a fresh instance and _start per step) and on the
 // embedded reactor (builtin.Wasm()), on both engines: one source, two kinds of
 // module.
-func TestTester_commandAndReactor(t *testing.T) {
+func TestTester_commandAndReactor_compiler(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the exec mixin")
 	}
@@ -38,7 +38,7 @@ func TestTester_commandAndReactor(t *testing.T) {
 			info, err := host.Inspect(ctx, bin)
 			require.NoError(t, err)
 			require.Equal(t, kind, info.Kind)
-			tester, err := mixintest.New(ctx, bin, mixintest.Options{Name: "exec", Engine: mixintest.Both})
+			tester, err := mixintest.New(ctx, bin, mixintest.Options{Name: "exec", Engine: mixintest.Both, CacheDir: cacheDir})
 			require.NoError(t, err)
 			t.Cleanup(func() { require.NoError(t, tester.Close(ctx)) })
 			for _, c := range suite.Cases {

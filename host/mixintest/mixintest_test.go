@@ -141,7 +141,7 @@ func TestRunSuite(t *testing.T) {
 	})
 }
 
-func TestTester_Run_engines(t *testing.T) {
+func TestTester_Run_engines_interpreter(t *testing.T) {
 	t.Parallel()
 	bin := buildExecMixin(t)
 	suite, err := mixintest.LoadCases("testdata/pass.yaml")
@@ -157,7 +157,7 @@ func TestTester_Run_engines(t *testing.T) {
 	require.Equal(t, "helm [upgrade --install mysql bitnami/mysql]", res.Calls[0].String())
 }
 
-func TestRunSuite_update(t *testing.T) {
+func TestRunSuite_update_interpreter(t *testing.T) {
 	t.Parallel()
 	bin := buildExecMixin(t)
 	file := filepath.Join(t.TempDir(), "cases.yaml")

@@ -50,7 +50,7 @@ func TestStore_Load_coldThenWarm_compiler(t *testing.T) {
 	require.False(t, l.Engine.Interpreter(), "a cached module loads compiled")
 }
 
-func TestStore_Load_noCacheDir(t *testing.T) {
+func TestStore_Load_noCacheDir_interpreter(t *testing.T) {
 	t.Parallel()
 	s := modules.New(modules.Options{Interpreter: true})
 	t.Cleanup(func() { _ = s.Close(testCtx) })

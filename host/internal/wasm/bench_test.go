@@ -157,7 +157,7 @@ func reactorVariants() []struct {
 
 func TestBenchmarkReactorStep(t *testing.T) {
 	t.Parallel()
-	e := newEngine(t, EngineOptions{})
+	e := newEngine(t, EngineOptions{CacheDir: cacheDir})
 	for _, v := range reactorVariants() {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
@@ -182,7 +182,7 @@ func TestBenchmarkReactorStep(t *testing.T) {
 // snapshot back), or on a new instance per step (instantiate, _initialize,
 // step), which is what restoring saves.
 func BenchmarkReactorStep(b *testing.B) {
-	e := newEngine(b, EngineOptions{})
+	e := newEngine(b, EngineOptions{CacheDir: cacheDir})
 	for _, v := range reactorVariants() {
 		b.Run(v.name, func(b *testing.B) {
 			r := execReactor(b, e, v.mode, v.fresh)
