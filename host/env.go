@@ -15,9 +15,11 @@ import (
 
 // prepareEnv returns the environment of the action and delivers --param and
 // --cred values as a CNAB driver would: into their env var, or into their file
-// (base64 for a file parameter, which Initialize then decodes). With a root
-// (a local run), parameters that have no value get their default, or null,
-// and the CNAB variables come from the manifest, as a driver injects them.
+// (base64 for a file parameter, which Initialize then decodes). What a
+// driver injects and the environment lacks gets its first-run value, in a
+// local run (with a root) as in an image run by a plain driver (docker run,
+// a Kubernetes Job): parameters their default, or null; templated outputs
+// null; the CNAB variables the manifest's.
 func (rt *Runtime) prepareEnv(b *bundle) ([]string, error) {
 	env := slices.Clone(rt.opts.Env)
 	set := func(k, v string) { env = append(env, k+"="+v) }
@@ -63,10 +65,7 @@ func (rt *Runtime) prepareEnv(b *bundle) ([]string, error) {
 		}
 	}
 
-	if !rt.paths.isRooted() {
-		return env, nil
-	}
-	// A local run: inject what a CNAB driver would.
+	// Inject what a CNAB driver would, where it did not.
 	defaults := map[string]string{
 		"CNAB_ACTION":         action,
 		"CNAB_BUNDLE_NAME":    b.m.Name,
