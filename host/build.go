@@ -14,6 +14,18 @@ import (
 // Porter's default.
 const DefaultBase = "debian:stable-slim"
 
+// The invocation image's layout, as Build writes it and Porter's images have
+// it: what a driver or a Kubernetes Job that runs the image names.
+const (
+	// ImageEntrypoint is the image's entrypoint, the run script.
+	ImageEntrypoint = image.RunScript
+	// ImageWorkingDir is its working directory, the bundle directory.
+	ImageWorkingDir = image.AppDir
+	// ImageOutputsDir is where a run writes the bundle's outputs, for the
+	// driver to collect.
+	ImageOutputsDir = image.AppDir + "/outputs"
+)
+
 // BuildOptions configure Build. Dir, Platforms and one of Output or Push
 // are what a build needs; every other field has a default.
 type BuildOptions struct {

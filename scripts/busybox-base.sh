@@ -12,6 +12,10 @@ if ! [ -x "$busybox" ]; then
   echo "busybox-base: $busybox not found; install busybox-static (make deps, or apt-get install busybox-static)" >&2
   exit 1
 fi
+if command -v ldd >/dev/null && ldd "$busybox" >/dev/null 2>&1; then
+  echo "busybox-base: $busybox is dynamically linked; a base with nothing else needs busybox-static (apt-get install busybox-static)" >&2
+  exit 1
+fi
 case $(uname -m) in
   x86_64) arch=amd64 ;;
   aarch64 | arm64) arch=arm64 ;;

@@ -118,10 +118,18 @@ func unpack(t *testing.T, img v1.Image) string {
 }
 
 // runImage runs the image unpacked at root the way a container runtime does:
-// in new mount and pid namespaces, chroot'ed into root with /dev and /proc
-// mounted, in the config's working directory, as user ("" for root), with
-// the config's environment plus env, running the entrypoint.
+// in the config's working directory, as user ("" for root), with the
+// config's environment plus env, running the entrypoint.
 func runImage(t *testing.T, root string, cfg *v1.ConfigFile, user string, env []string) (int, string, string) {
+	t.Helper()
+	argv := append(append([]string{}, cfg.Config.Entrypoint...), cfg.Config.Cmd...)
+	return chrootRun(t, root, user, cfg.Config.WorkingDir, append(append([]string{}, cfg.Config.Env...), env...), argv...)
+}
+
+// chrootRun runs argv in new mount and pid namespaces, chroot'ed into root
+// with /dev and /proc mounted and nothing else of the host, in dir, as user
+// ("" for root), with exactly env. The root's own /bin/sh changes to dir.
+func chrootRun(t *testing.T, root, user, dir string, env []string, argv ...string) (int, string, string) {
 	t.Helper()
 	requireChroot(t)
 	unshare, _ := lookTool("unshare")
@@ -138,10 +146,12 @@ mkdir -p "$R/dev" "$R/proc"
 ` + mount + ` -t proc proc "$R/proc"
 exec ` + chroot + ` ` + userspec + ` "$R" "$@"
 `
-	argv := append([]string{"/bin/sh", "-c", `cd "$1" && shift && exec "$@"`, "sh", cfg.Config.WorkingDir}, cfg.Config.Entrypoint...)
-	argv = append(argv, cfg.Config.Cmd...)
-	cmd := exec.Command(unshare, append([]string{"--mount", "--pid", "--fork", "--propagation", "private", "/bin/sh", "-c", script, "sh", root}, argv...)...)
-	cmd.Env = append(append([]string{}, cfg.Config.Env...), env...)
+	if dir == "" {
+		dir = "/"
+	}
+	inner := append([]string{"/bin/sh", "-c", `cd "$1" && shift && exec "$@"`, "sh", dir}, argv...)
+	cmd := exec.Command(unshare, append([]string{"--mount", "--pid", "--fork", "--propagation", "private", "/bin/sh", "-c", script, "sh", root}, inner...)...)
+	cmd.Env = append([]string{}, env...) // exactly env, never the test's
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

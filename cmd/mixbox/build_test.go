@@ -26,6 +26,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mixbox/mixbox/host"
 	"github.com/mixbox/mixbox/internal/testutil"
 	"github.com/mixbox/mixbox/mixins/exec/builtin"
 )
@@ -92,8 +93,10 @@ func TestBuild_hello(t *testing.T) {
 	cfg, err := img.ConfigFile()
 	require.NoError(t, err)
 	require.Equal(t, []string{"/cnab/app/run"}, cfg.Config.Entrypoint)
+	require.Equal(t, []string{host.ImageEntrypoint}, cfg.Config.Entrypoint)
 	require.Empty(t, cfg.Config.Cmd)
 	require.Equal(t, "/cnab/app", cfg.Config.WorkingDir)
+	require.Equal(t, host.ImageWorkingDir, cfg.Config.WorkingDir)
 	require.Equal(t, "hello", cfg.Config.Labels["io.mixbox.bundle.name"])
 	require.Equal(t, "0.1.0", cfg.Config.Labels["io.mixbox.bundle.version"])
 	require.NotEmpty(t, cfg.Config.Labels["io.mixbox.version"])
@@ -243,10 +246,7 @@ func TestBuild_platforms(t *testing.T) {
 	}
 	otherPlatform := "linux/" + other
 	busybox := layoutImage(t, busyboxBase(t), hostPlatform())
-	// The other platform's base: an empty image, as a scratch base is.
-	scratch, err := mutate.ConfigFile(mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON),
-		&v1.ConfigFile{OS: "linux", Architecture: other, RootFS: v1.RootFS{Type: "layers"}})
-	require.NoError(t, err)
+	scratch := scratchImage(t, other) // the other platform's base
 	base := filepath.Join(t.TempDir(), "base")
 	p, err := layout.Write(base, empty.Index)
 	require.NoError(t, err)
@@ -350,12 +350,16 @@ func TestBuild_badInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(aFile, nil, 0o644))
 
 	denied := httptest.NewServer(refusePushes(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
-	defer denied.Close()
+	t.Cleanup(denied.Close)
 	deniedTag := strings.TrimPrefix(denied.URL, "http://") + "/bundles/hello:0.1.0"
 
 	otherArch := map[string]uint16{"amd64": uint16(elf.EM_AARCH64), "arm64": uint16(elf.EM_X86_64)}[runtime.GOARCH]
 	otherPlatform := map[string]string{"amd64": "linux/arm64", "arm64": "linux/amd64"}[runtime.GOARCH]
 	dynamic := "/bin/ls" // dynamically linked on Debian
+	otherBase := filepath.Join(t.TempDir(), "other")
+	p, err := layout.Write(otherBase, empty.Index)
+	require.NoError(t, err)
+	require.NoError(t, p.AppendImage(scratchImage(t, strings.TrimPrefix(otherPlatform, "linux/"))))
 
 	tests := []struct {
 		name     string
@@ -372,8 +376,8 @@ func TestBuild_badInput(t *testing.T) {
 			[]string{"--base oci:" + broken + " is broken", bm.Layers[0].Digest.String(), "hint:"}},
 		{"--base tarball that is not one", []string{"--base", "tar:" + aFile, "--runtime", hostPlatform() + "=" + mixbox}, "", 2,
 			[]string{"is not an image tarball"}},
-		{"--base for another platform", []string{"--base", "oci:" + base, "--platform", otherPlatform, "--runtime", otherPlatform + "=" + mixbox}, "", 2,
-			[]string{"--runtime " + otherPlatform + "=" + mixbox, "not for " + otherPlatform}},
+		{"--base for another platform", []string{"--base", "oci:" + otherBase, "--runtime", hostPlatform() + "=" + mixbox}, "", 2,
+			[]string{"--base oci:" + otherBase + " is a " + otherPlatform + " image, not " + hostPlatform(), "hint:"}},
 		{"unknown platform", []string{"--base", "oci:" + base, "--platform", "linux/amd65"}, "", 2,
 			[]string{`unknown platform "linux/amd65"`, "linux/amd64", "hint:"}},
 		{"not a linux platform", []string{"--base", "oci:" + base, "--platform", "windows/amd64"}, "", 2,
@@ -402,7 +406,7 @@ func TestBuild_badInput(t *testing.T) {
 			[]string{`-o "image": want oci:PATH or tar:PATH`}},
 		{"a tarball of two platforms", []string{"--base", "oci:" + base, "--platform", hostPlatform() + "," + otherPlatform, "-o", "tar:x.tar"}, "", 2,
 			[]string{"a tarball holds one platform's image"}},
-		{"nothing to write to", []string{"--base", "oci:" + base}, "", 2,
+		{"nothing to write to", []string{"--base", "oci:" + base, "--runtime", hostPlatform() + "=" + mixbox, "-o", ""}, "", 2,
 			[]string{"nothing to write the image to"}},
 		{"--push without --tag", []string{"--base", "oci:" + base, "--push"}, "", 2,
 			[]string{"--push needs --tag"}},
@@ -410,8 +414,8 @@ func TestBuild_badInput(t *testing.T) {
 			[]string{"push " + deniedTag, "DENIED", "docker login"}},
 		{"--dir without porter.yaml", []string{"--dir", t.TempDir(), "--base", "oci:" + base}, "", 2,
 			[]string{"has no porter.yaml"}},
-		{"an argument", []string{"examples/hello"}, "", 2,
-			[]string{"build takes no arguments"}},
+		{"an argument", []string{"examples/hello", "--base", "oci:" + base}, "", 2,
+			[]string{`build takes no arguments, got ["examples/hello"]`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -421,10 +425,11 @@ func TestBuild_badInput(t *testing.T) {
 			if !contains(args, "--dir") {
 				args = append(args, "--dir", hello)
 			}
-			if !contains(args, "-o") && !contains(args, "--push") {
+			if !contains(args, "-o") && !contains(args, "--push") { // every case but one names -o
 				args = append(args, "-o", "oci:"+filepath.Join(outDir, "image"))
 			}
 			code, stdout, stderr := runCLI(t, buildEnv(t), args...)
+			t.Logf("exit %d, stderr:\n%s", code, stderr)
 			require.Equal(t, tc.wantCode, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 			for _, w := range tc.wantErr {
 				require.Contains(t, stderr, w)
@@ -439,6 +444,23 @@ func TestBuild_badInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInterspersed_build: build's flags may follow a stray argument, which
+// is then reported alone.
+func TestInterspersed_build(t *testing.T) {
+	t.Parallel()
+	got := interspersed([]string{"mixbox", "build", "x", "--dir", "d", "-o", "oci:o", "--push", "--platform=linux/arm64"})
+	require.Equal(t, []string{"mixbox", "build", "--dir", "d", "-o", "oci:o", "--push", "--platform=linux/arm64", "x"}, got)
+}
+
+// scratchImage is an empty linux image for arch, as a scratch base is.
+func scratchImage(t *testing.T, arch string) v1.Image {
+	t.Helper()
+	img, err := mutate.ConfigFile(mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON),
+		&v1.ConfigFile{OS: "linux", Architecture: arch, RootFS: v1.RootFS{Type: "layers"}})
+	require.NoError(t, err)
+	return img
 }
 
 // refusePushes is a registry that serves pulls and denies every upload, as

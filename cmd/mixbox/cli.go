@@ -364,8 +364,8 @@ func versionCommand(stdout io.Writer) *cli.Command {
 	}
 }
 
-// interspersed lets the flags of `mixin inspect`, `mixin pack` and
-// `precompile` follow their arguments, as shared/spec/cli.md writes them
+// interspersed lets the flags of `mixin inspect`, `mixin pack`,
+// `precompile` and `build` follow their arguments, as shared/spec/cli.md writes them
 // (`mixbox mixin pack MIXIN.wasm --meta mixin.yaml`): urfave/cli stops at the
 // first argument, so the flags are moved in front of the arguments.
 func interspersed(args []string) []string {
@@ -373,12 +373,15 @@ func interspersed(args []string) []string {
 		"inspect":    {"-o": true, "--output": true},
 		"pack":       {"--meta": true, "-meta": true, "-o": true, "--output": true},
 		"precompile": {"--cache-dir": true, "-cache-dir": true, "--cnab-root": true, "-cnab-root": true},
+		"build": {"--dir": true, "-dir": true, "--base": true, "-base": true, "--tag": true, "-tag": true,
+			"--platform": true, "-platform": true, "--mixins-dir": true, "-mixins-dir": true,
+			"--runtime": true, "-runtime": true, "-o": true, "--output": true},
 	}
 	var cmdAt int
 	switch {
 	case len(args) > 2 && args[1] == "mixin" && (args[2] == "inspect" || args[2] == "pack"):
 		cmdAt = 2
-	case len(args) > 1 && args[1] == "precompile":
+	case len(args) > 1 && (args[1] == "precompile" || args[1] == "build"):
 		cmdAt = 1
 	default:
 		return args

@@ -48,7 +48,7 @@ func prepareOutput(spec string, platforms int) (*output, error) {
 		return nil, hint(bad(fmt.Errorf("-o %s: %s exists and is not an OCI image layout", spec, o.dest)),
 			"remove it or pick another path: mixbox only replaces an earlier OCI layout or an empty directory")
 	case err != nil && !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("write %s: %w", spec, err)
+		return nil, hint(fmt.Errorf("write %s: %w", spec, err), "-o must name a path in an existing directory you can write to")
 	}
 	parent, base := filepath.Dir(o.dest), filepath.Base(o.dest)
 	if kind == "oci" {
