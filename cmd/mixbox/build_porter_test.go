@@ -94,7 +94,7 @@ func TestBuild_porterSnippet(t *testing.T) {
 	require.Contains(t, snippet, "COPY . ${BUNDLE_DIR}")
 	porterRun := fencedBlock(t, porterReference(t), "### 1.2", "bash")
 
-	base := busyboxBase(t)
+	base := testutil.BusyboxBase(t)
 	mixbox := builds.Binary(t, "./cmd/mixbox", "mixbox")
 	bundle := filepath.Join(repo, "examples", "hello", "bundle")
 
@@ -110,7 +110,7 @@ func TestBuild_porterSnippet(t *testing.T) {
 	copyFile(t, builds.Binary(t, "./mixins/exec/cmd/exec-runtime", "exec-runtime"), filepath.Join(app, "mixins", "exec", "runtimes", "exec-runtime"))
 
 	// The template's instructions, then Porter's own closing lines.
-	root := unpack(t, layoutImage(t, base, hostPlatform()))
+	root := testutil.Unpack(t, testutil.LayoutImage(t, base, hostPlatform()))
 	args := map[string]string{"BUNDLE_DIR": "/cnab/app", "BUNDLE_GID": "0"}
 	steps := append(dockerInstructions(snippet), "COPY .cnab /cnab", "RUN chgrp -R ${BUNDLE_GID} /cnab && chmod -R g=u /cnab")
 	for _, step := range steps {
@@ -125,7 +125,7 @@ func TestBuild_porterSnippet(t *testing.T) {
 			for k, v := range args {
 				env = append(env, k+"="+v)
 			}
-			code, stdout, stderr := chrootRun(t, root, "", "/", env, "/bin/sh", "-c", rest)
+			code, stdout, stderr := testutil.Container{Root: root, Env: env}.Run(t, "/bin/sh", "-c", rest)
 			require.Equal(t, 0, code, "%s\nstdout:\n%s\nstderr:\n%s", step, stdout, stderr)
 		default:
 			t.Fatalf("the snippet has %q; this emulation of porter build runs COPY and RUN only", op)
@@ -135,7 +135,7 @@ func TestBuild_porterSnippet(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "hello")
 	code, stdout, stderr := buildHello(t, "oci:"+base, "-o", "oci:"+out)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	built := unpack(t, layoutImage(t, out, hostPlatform()))
+	built := testutil.Unpack(t, testutil.LayoutImage(t, out, hostPlatform()))
 
 	want := fileSums(t, filepath.Join(built, "cnab", ".mixbox", "cache"))
 	require.NotEmpty(t, want)
@@ -156,11 +156,11 @@ func TestBuild_porterSnippet(t *testing.T) {
 func TestBuild_runScript(t *testing.T) {
 	t.Parallel()
 	porterRun := fencedBlock(t, porterReference(t), "### 1.2", "bash")
-	base := busyboxBase(t)
+	base := testutil.BusyboxBase(t)
 	out := filepath.Join(t.TempDir(), "hello")
 	code, stdout, stderr := buildHello(t, "oci:"+base, "-o", "oci:"+out)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	built := unpack(t, layoutImage(t, out, hostPlatform()))
+	built := testutil.Unpack(t, testutil.LayoutImage(t, out, hostPlatform()))
 	ours, err := os.ReadFile(filepath.Join(built, "cnab", "app", "run"))
 	require.NoError(t, err)
 
@@ -174,7 +174,7 @@ func TestBuild_runScript(t *testing.T) {
 			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 			require.NoError(t, os.WriteFile(p, []byte(body), 0o755))
 		}
-		requireChroot(t)
+		testutil.RequireChroot(t)
 		// The host's /usr and /bin (bash for Porter's script) bound in.
 		cmd := chrootCommand(t, root, []string{"/bin/sh", "-c", "cd /cnab/app && exec /cnab/app/run"})
 		cmd.Env = env

@@ -78,7 +78,7 @@ func driverEnv(name, token string) []string {
 // registry comes back with it.
 func TestBuild_hello(t *testing.T) {
 	t.Parallel()
-	base := busyboxBase(t)
+	base := testutil.BusyboxBase(t)
 	out := filepath.Join(t.TempDir(), "hello")
 	code, stdout, stderr := buildHello(t, "oci:"+base, "-o", "oci:"+out)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
@@ -86,7 +86,7 @@ func TestBuild_hello(t *testing.T) {
 	require.Regexp(t, `^sha256:[0-9a-f]{64}$`, digest)
 	require.Contains(t, stdout, "precompiled 1 wasm module(s) into /cnab/.mixbox/cache")
 
-	img := layoutImage(t, out, hostPlatform())
+	img := testutil.LayoutImage(t, out, hostPlatform())
 	got, err := img.Digest()
 	require.NoError(t, err)
 	require.Equal(t, digest, got.String(), "the printed digest is the image's")
@@ -102,14 +102,14 @@ func TestBuild_hello(t *testing.T) {
 	require.NotEmpty(t, cfg.Config.Labels["io.mixbox.version"])
 	require.Equal(t, runtime.GOARCH, cfg.Architecture)
 	require.Equal(t, int64(0), cfg.Created.Unix(), "a fixed creation time")
-	baseImg := layoutImage(t, base, hostPlatform())
+	baseImg := testutil.LayoutImage(t, base, hostPlatform())
 	baseLayers, err := baseImg.Layers()
 	require.NoError(t, err)
 	layers, err := img.Layers()
 	require.NoError(t, err)
 	require.Len(t, layers, len(baseLayers)+1, "the base's layers and one more")
 
-	root := unpack(t, img)
+	root := testutil.Unpack(t, img)
 	for p, want := range map[string]os.FileMode{
 		"cnab/app/run":                     0o775,
 		"cnab/app/runtimes/porter-runtime": 0o775,
@@ -139,9 +139,9 @@ func TestBuild_hello(t *testing.T) {
 	require.NotEmpty(t, compiled, "wazero's compiled code is in the image")
 
 	t.Run("install as a driver runs it", func(t *testing.T) {
-		root := unpack(t, img)
-		before := cacheState(t, root)
-		code, stdout, stderr := runImage(t, root, cfg, "", driverEnv("driver-user", "s3cret-from-the-driver"))
+		root := testutil.Unpack(t, img)
+		before := testutil.CacheState(t, root)
+		code, stdout, stderr := testutil.RunImage(t, root, cfg, "", driverEnv("driver-user", "s3cret-from-the-driver"))
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		require.Contains(t, stdout, "executing install action from hello (installation: hello-test)")
 		require.Contains(t, stdout, "Hello, driver-user!")
@@ -156,12 +156,12 @@ func TestBuild_hello(t *testing.T) {
 		require.FileExists(t, filepath.Join(root, "cnab", "app", "outputs", "porter-state"))
 		// Nothing was compiled: the run used the cache as the image has it
 		// (a compile would add or rewrite a file, with today's time).
-		require.Equal(t, before, cacheState(t, root), "the run changed the precompiled cache")
+		require.Equal(t, before, testutil.CacheState(t, root), "the run changed the precompiled cache")
 	})
 
 	t.Run("docker run -e CNAB_ACTION=install", func(t *testing.T) {
-		root := unpack(t, img)
-		code, stdout, stderr := runImage(t, root, cfg, "", []string{"CNAB_ACTION=install"})
+		root := testutil.Unpack(t, img)
+		code, stdout, stderr := testutil.RunImage(t, root, cfg, "", []string{"CNAB_ACTION=install"})
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		require.Contains(t, stdout, "Hello, mixbox!", "the parameter's default")
 		require.NotContains(t, stdout+stderr, "not-a-real-secret", "the sensitive default was printed")
@@ -171,26 +171,26 @@ func TestBuild_hello(t *testing.T) {
 	})
 
 	t.Run("as Porter's non-root user in group 0", func(t *testing.T) {
-		root := unpack(t, img)
-		before := cacheState(t, root)
-		code, stdout, stderr := runImage(t, root, cfg, "65532:0", driverEnv("nonroot", "s3cret"))
+		root := testutil.Unpack(t, img)
+		before := testutil.CacheState(t, root)
+		code, stdout, stderr := testutil.RunImage(t, root, cfg, "65532:0", driverEnv("nonroot", "s3cret"))
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		require.Contains(t, stdout, "Hello, nonroot!")
 		require.FileExists(t, filepath.Join(root, "cnab", "app", "outputs", "greeting"))
-		require.Equal(t, before, cacheState(t, root), "the run changed the precompiled cache")
+		require.Equal(t, before, testutil.CacheState(t, root), "the run changed the precompiled cache")
 	})
 
 	t.Run("without the compiled code the run compiles (the cache check can fail)", func(t *testing.T) {
-		root := unpack(t, img)
+		root := testutil.Unpack(t, img)
 		compiled, err := filepath.Glob(filepath.Join(root, "cnab", ".mixbox", "cache", "wazero-*", "*"))
 		require.NoError(t, err)
 		for _, f := range compiled {
 			require.NoError(t, os.Remove(f))
 		}
-		before := cacheState(t, root)
-		code, stdout, stderr := runImage(t, root, cfg, "", driverEnv("cold", "s3cret"))
+		before := testutil.CacheState(t, root)
+		code, stdout, stderr := testutil.RunImage(t, root, cfg, "", driverEnv("cold", "s3cret"))
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-		require.NotEqual(t, before, cacheState(t, root), "a run that compiled left the cache as it was")
+		require.NotEqual(t, before, testutil.CacheState(t, root), "a run that compiled left the cache as it was")
 	})
 
 	t.Run("same inputs, same digest; pushed and pulled", func(t *testing.T) {
@@ -245,7 +245,7 @@ func TestBuild_platforms(t *testing.T) {
 		t.Skipf("the two-platform test pairs amd64 and arm64; this host is %s", runtime.GOARCH)
 	}
 	otherPlatform := "linux/" + other
-	busybox := layoutImage(t, busyboxBase(t), hostPlatform())
+	busybox := testutil.LayoutImage(t, testutil.BusyboxBase(t), hostPlatform())
 	scratch := scratchImage(t, other) // the other platform's base
 	base := filepath.Join(t.TempDir(), "base")
 	p, err := layout.Write(base, empty.Index)
@@ -281,24 +281,24 @@ func TestBuild_platforms(t *testing.T) {
 	require.Equal(t, want, platforms)
 
 	t.Run(hostPlatform()+" runs", func(t *testing.T) {
-		img := layoutImage(t, out, hostPlatform())
+		img := testutil.LayoutImage(t, out, hostPlatform())
 		cfg, err := img.ConfigFile()
 		require.NoError(t, err)
-		root := unpack(t, img)
-		before := cacheState(t, root)
-		code, stdout, stderr := runImage(t, root, cfg, "", driverEnv("index", "s3cret"))
+		root := testutil.Unpack(t, img)
+		before := testutil.CacheState(t, root)
+		code, stdout, stderr := testutil.RunImage(t, root, cfg, "", driverEnv("index", "s3cret"))
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		require.Contains(t, stdout, "Hello, index!")
-		require.Equal(t, before, cacheState(t, root))
+		require.Equal(t, before, testutil.CacheState(t, root))
 	})
 
 	t.Run(otherPlatform+" holds its mixbox", func(t *testing.T) {
-		img := layoutImage(t, out, otherPlatform)
+		img := testutil.LayoutImage(t, out, otherPlatform)
 		cfg, err := img.ConfigFile()
 		require.NoError(t, err)
 		require.Equal(t, other, cfg.Architecture)
 		require.Equal(t, []string{"/cnab/app/run"}, cfg.Config.Entrypoint)
-		root := unpack(t, img)
+		root := testutil.Unpack(t, img)
 		f, err := elf.Open(filepath.Join(root, "cnab", "app", "runtimes", "porter-runtime"))
 		require.NoError(t, err)
 		defer func() { _ = f.Close() }()
@@ -307,7 +307,7 @@ func TestBuild_platforms(t *testing.T) {
 		for _, prog := range f.Progs {
 			require.NotEqual(t, elf.PT_INTERP, prog.Type, "the %s mixbox is not static", other)
 		}
-		require.Empty(t, cacheState(t, root), "compiled code for another architecture")
+		require.Empty(t, testutil.CacheState(t, root), "compiled code for another architecture")
 		require.DirExists(t, filepath.Join(root, "cnab", ".mixbox", "cache"), "the cache dir, for the container to fill")
 	})
 }
@@ -317,13 +317,13 @@ func TestBuild_platforms(t *testing.T) {
 // step, and leaves nothing at -o that could pass for an image.
 func TestBuild_badInput(t *testing.T) {
 	t.Parallel()
-	base := busyboxBase(t)
+	base := testutil.BusyboxBase(t)
 	mixbox := builds.Binary(t, "./cmd/mixbox", "mixbox")
 	hello := filepath.Join(testutil.ModuleRoot(t), "examples", "hello", "bundle")
 
 	broken := filepath.Join(t.TempDir(), "broken")
 	testutil.CopyTree(t, base, broken)
-	baseImg := layoutImage(t, broken, hostPlatform())
+	baseImg := testutil.LayoutImage(t, broken, hostPlatform())
 	bm, err := baseImg.Manifest()
 	require.NoError(t, err)
 	blob := filepath.Join(broken, "blobs", "sha256", bm.Layers[0].Digest.Hex)
