@@ -11,18 +11,20 @@ all: build
 
 ## build: bin/mixbox (static: it is also an image's porter-runtime) and the exec mixin in both forms, laid out as a mixins dir.
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/mixbox ./cmd/mixbox
+	CGO_ENABLED=0 $(GO) build $(MIXBOXFLAGS) -o $(BIN)/mixbox ./cmd/mixbox
 	$(GO) build -o $(BIN)/mixins/exec/runtimes/exec-runtime ./mixins/exec/cmd/exec-runtime
 	cp mixins/exec/builtin/exec-runtime.wasm $(BIN)/mixins/exec/runtimes/exec-runtime.wasm
 
 PLATFORMS := linux/amd64 linux/arm64
+# mixbox is also every image's porter-runtime: no symbol tables (build info stays).
+MIXBOXFLAGS := -trimpath -ldflags='-s -w'
 
 ## build-all: a static mixbox per platform, bin/<os>_<arch>/mixbox, for mixbox build --runtime.
 build-all:
 	@for p in $(PLATFORMS); do \
 	  os=$${p%/*}; arch=$${p#*/}; \
-	  echo "CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -o $(BIN)/$${os}_$${arch}/mixbox ./cmd/mixbox"; \
-	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -o $(BIN)/$${os}_$${arch}/mixbox ./cmd/mixbox || exit 1; \
+	  echo "CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(MIXBOXFLAGS) -o $(BIN)/$${os}_$${arch}/mixbox ./cmd/mixbox"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(MIXBOXFLAGS) -o $(BIN)/$${os}_$${arch}/mixbox ./cmd/mixbox || exit 1; \
 	done
 
 WASM_DIRS := testdata host/internal/wasm/testdata host/mixintest/testdata examples/cmixin

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -141,7 +142,9 @@ func TestBuild_hello(t *testing.T) {
 	t.Run("install as a driver runs it", func(t *testing.T) {
 		root := testutil.Unpack(t, img)
 		before := testutil.CacheState(t, root)
+		start := time.Now()
 		code, stdout, stderr := testutil.RunImage(t, root, cfg, "", driverEnv("driver-user", "s3cret-from-the-driver"))
+		t.Logf("install with the precompiled cache: %s", time.Since(start))
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		require.Contains(t, stdout, "executing install action from hello (installation: hello-test)")
 		require.Contains(t, stdout, "Hello, driver-user!")
@@ -188,7 +191,9 @@ func TestBuild_hello(t *testing.T) {
 			require.NoError(t, os.Remove(f))
 		}
 		before := testutil.CacheState(t, root)
+		start := time.Now()
 		code, stdout, stderr := testutil.RunImage(t, root, cfg, "", driverEnv("cold", "s3cret"))
+		t.Logf("install without the compiled code: %s", time.Since(start))
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		require.NotEqual(t, before, testutil.CacheState(t, root), "a run that compiled left the cache as it was")
 	})
