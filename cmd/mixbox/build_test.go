@@ -245,6 +245,9 @@ func TestBuild_hello(t *testing.T) {
 // no compiled code (this host cannot compile for it).
 func TestBuild_platforms(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds mixbox for a second architecture: skipped with -short")
+	}
 	other := map[string]string{"amd64": "arm64", "arm64": "amd64"}[runtime.GOARCH]
 	if other == "" {
 		t.Skipf("the two-platform test pairs amd64 and arm64; this host is %s", runtime.GOARCH)
