@@ -195,6 +195,12 @@ func (b *builder) build(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
+	if b.opts.Push {
+		// Before the build, not after it: a refused push fails in a second.
+		if err := remote.CheckPushPermission(b.tag, b.kc, remote.DefaultTransport); err != nil {
+			return "", b.pushErr(err)
+		}
+	}
 	bundle, err := b.bundleFiles()
 	if err != nil {
 		return "", err
@@ -455,11 +461,15 @@ func (b *builder) push(ctx context.Context, img v1.Image, idx v1.ImageIndex) err
 		err = remote.Write(b.tag, img, opts...)
 	}
 	if err != nil {
-		return hint(fmt.Errorf("push %s: %w", b.tag, err),
-			fmt.Sprintf("check that %s is reachable and accepts pushes to %s, and log in if it needs it (docker login %s)",
-				b.tag.RegistryStr(), b.tag.RepositoryStr(), b.tag.RegistryStr()))
+		return b.pushErr(err)
 	}
 	return nil
+}
+
+func (b *builder) pushErr(err error) error {
+	return hint(fmt.Errorf("push %s: %w", b.tag, err),
+		fmt.Sprintf("check that %s is reachable and accepts pushes to %s, and log in if it needs it (docker login %s)",
+			b.tag.RegistryStr(), b.tag.RepositoryStr(), b.tag.RegistryStr()))
 }
 
 func contains(ss []string, s string) bool {
