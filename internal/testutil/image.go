@@ -1,7 +1,6 @@
 package testutil
 
 import (
-	"archive/tar"
 	"bytes"
 	"errors"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/stretchr/testify/require"
 )
 
@@ -94,52 +92,44 @@ func LayoutImage(t testing.TB, dir, platform string) v1.Image {
 }
 
 // Unpack writes the image's file system into a new directory, as a
-// container runtime does: layers in order, whiteouts honoured (ggcr's
-// mutate.Extract flattens them), modes, owners and times kept.
+// container runtime does: each layer in order, its whiteouts first (a
+// .wh.NAME file deletes NAME of the layers below, .wh..wh..opq empties its
+// directory), then its files with GNU tar, modes, owners and times kept.
+// tar, not Go, decompresses: under the race detector that is ten times
+// faster.
 func Unpack(t testing.TB, img v1.Image) string {
 	t.Helper()
 	root := t.TempDir()
-	rc := mutate.Extract(img)
-	defer func() { _ = rc.Close() }() // read only
-	tr := tar.NewReader(rc)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	layers, err := img.Layers()
+	require.NoError(t, err)
+	blob := filepath.Join(t.TempDir(), "layer")
+	for _, l := range layers {
+		rc, err := l.Compressed()
 		require.NoError(t, err)
-		name := filepath.Clean(hdr.Name)
-		require.False(t, strings.HasPrefix(name, ".."), "layer entry %q leaves the root", hdr.Name)
-		p := filepath.Join(root, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		mode := os.FileMode(hdr.Mode & 0o777)
-		if hdr.Mode&0o1000 != 0 {
-			mode |= os.ModeSticky
+		f, err := os.Create(blob)
+		require.NoError(t, err)
+		_, err = io.Copy(f, rc)
+		require.NoError(t, err)
+		require.NoError(t, errors.Join(f.Close(), rc.Close()))
+		list, err := exec.Command("tar", "-tf", blob).Output()
+		require.NoError(t, err, "tar -tf a layer")
+		for _, name := range strings.Split(strings.TrimSpace(string(list)), "\n") {
+			name = filepath.Clean(name)
+			require.False(t, name == ".." || strings.HasPrefix(name, "../") || filepath.IsAbs(name), "layer entry %q leaves the root", name)
+			dir, base := filepath.Split(name)
+			switch {
+			case base == ".wh..wh..opq":
+				entries, _ := os.ReadDir(filepath.Join(root, dir))
+				for _, e := range entries {
+					require.NoError(t, os.RemoveAll(filepath.Join(root, dir, e.Name())))
+				}
+			case strings.HasPrefix(base, ".wh."):
+				require.NoError(t, os.RemoveAll(filepath.Join(root, dir, strings.TrimPrefix(base, ".wh."))))
+			}
 		}
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			require.NoError(t, os.MkdirAll(p, mode))
-			require.NoError(t, os.Chmod(p, mode))
-		case tar.TypeReg:
-			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-			require.NoError(t, err)
-			_, err = io.Copy(f, tr)
-			require.NoError(t, err)
-			require.NoError(t, f.Close())
-			require.NoError(t, os.Chmod(p, mode))
-		case tar.TypeSymlink:
-			_ = os.Remove(p)
-			require.NoError(t, os.Symlink(hdr.Linkname, p))
-		case tar.TypeLink:
-			_ = os.Remove(p)
-			require.NoError(t, os.Link(filepath.Join(root, filepath.Clean(hdr.Linkname)), p))
-		default:
-			continue // devices and fifos: a container runtime provides /dev
-		}
-		_ = os.Lchown(p, hdr.Uid, hdr.Gid) // root in CI; elsewhere the owner is ours
-		if hdr.Typeflag != tar.TypeSymlink {
-			require.NoError(t, os.Chtimes(p, hdr.ModTime, hdr.ModTime))
-		}
+		out, err := exec.Command("tar", "-xf", blob, "-C", root, "--numeric-owner", "--same-permissions",
+			"--exclude=.wh.*", "--exclude=*/.wh.*").CombinedOutput()
+		require.NoError(t, err, "tar -xf a layer: %s", out)
 	}
 	return root
 }
