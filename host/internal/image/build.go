@@ -26,12 +26,11 @@ import (
 
 // Paths of the image layout (shared/reference/porter-runtime.md §1.1).
 const (
-	AppDir       = "/cnab/app"
-	RunScript    = "/cnab/app/run"
-	RuntimePath  = "/cnab/app/runtimes/porter-runtime"
-	MixinsDir    = "/cnab/app/mixins"
-	CacheDir     = "/cnab/.mixbox/cache"
-	ManifestPath = "/cnab/app/porter.yaml"
+	AppDir      = "/cnab/app"
+	RunScript   = "/cnab/app/run"
+	RuntimePath = "/cnab/app/runtimes/porter-runtime"
+	MixinsDir   = "/cnab/app/mixins"
+	CacheDir    = "/cnab/.mixbox/cache"
 )
 
 // Labels the image carries.
@@ -393,7 +392,7 @@ func (b *builder) image(ctx context.Context, p Platform, base v1.Image, bundle f
 		return nil, fmt.Errorf("read layer: %w", err)
 	}
 	if size, err := layer.Size(); err == nil {
-		b.logf("%s: layer %d files, %.1f MB compressed", p, len(content), float64(size)/1e6)
+		b.logf("%s: layer of %d entries, %.1f MB compressed", p, len(content), float64(size)/1e6)
 	}
 	img, err := mutate.Append(base, mutate.Addendum{
 		Layer:     layer,

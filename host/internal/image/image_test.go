@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mixbox/mixbox/host/internal/manifest"
 )
 
 func TestParsePlatform(t *testing.T) {
@@ -216,3 +218,62 @@ func TestPrepareOutput(t *testing.T) {
 
 // errAny marks a case that fails for a reason other than ErrInput.
 var errAny = errors.New("any error")
+
+func TestResolveMixins(t *testing.T) {
+	t.Parallel()
+	amd64 := Platform{OS: "linux", Arch: "amd64"}
+	arm64 := Platform{OS: "linux", Arch: "arm64"}
+	wasm := []byte("\x00asm\x01\x00\x00\x00")
+	script := []byte("#!/bin/sh\n")
+	tests := []struct {
+		name     string
+		files    map[string][]byte // under mixins/ (installed) or bundle/mixins/
+		platform Platform
+		want     mixin // foo's
+		wantErr  string
+	}{
+		{"installed wasm", map[string][]byte{"mixins/foo/runtimes/foo-runtime.wasm": wasm}, amd64,
+			mixin{form: "wasm", src: "mixins/foo/runtimes/foo-runtime.wasm", image: "/cnab/app/mixins/foo/runtimes/foo-runtime.wasm"}, ""},
+		{"wasm in the bundle is not copied twice", map[string][]byte{"bundle/mixins/foo/runtimes/foo-runtime.wasm": wasm}, arm64,
+			mixin{form: "wasm", image: "/cnab/app/mixins/foo/runtimes/foo-runtime.wasm"}, ""},
+		{"wasm wins over native", map[string][]byte{"mixins/foo/runtimes/foo-runtime.wasm": wasm, "mixins/foo/runtimes/foo-runtime": script}, amd64,
+			mixin{form: "wasm", src: "mixins/foo/runtimes/foo-runtime.wasm", image: "/cnab/app/mixins/foo/runtimes/foo-runtime.wasm"}, ""},
+		{"a native script runs anywhere", map[string][]byte{"mixins/foo/runtimes/foo-runtime": script}, arm64,
+			mixin{form: "native", src: "mixins/foo/runtimes/foo-runtime", image: "/cnab/app/mixins/foo/runtimes/foo-runtime"}, ""},
+		{"a native build per platform", map[string][]byte{"bundle/mixins/foo/runtimes/foo-runtime-linux-arm64": script}, arm64,
+			mixin{form: "native", src: "bundle/mixins/foo/runtimes/foo-runtime-linux-arm64", image: "/cnab/app/mixins/foo/runtimes/foo-runtime"}, ""},
+		{"not a wasm module", map[string][]byte{"mixins/foo/runtimes/foo-runtime.wasm": script}, amd64, mixin{}, "is not a wasm module"},
+		{"nowhere", nil, amd64, mixin{}, "mixin foo has no build for linux/amd64: looked in"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for name, body := range tc.files {
+				p := filepath.Join(dir, name)
+				require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+				require.NoError(t, os.WriteFile(p, body, 0o755))
+			}
+			b := &builder{
+				opts: Options{Dir: filepath.Join(dir, "bundle"), MixinsDir: filepath.Join(dir, "mixins"), BuiltIns: []string{"exec"}},
+				m:    &manifest.Manifest{Mixins: []manifest.MixinDecl{{Name: "exec"}, {Name: "foo"}}},
+			}
+			got, err := b.resolveMixins(tc.platform)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				require.NotErrorIs(t, err, ErrInput, "a missing mixin is a failed build step, not bad flags")
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, got, 2)
+			require.Equal(t, "built-in", got[0].form, "exec is built into mixbox")
+			foo := got[1]
+			if tc.want.src != "" {
+				tc.want.src = filepath.Join(dir, tc.want.src)
+			}
+			require.Equal(t, tc.want.form, foo.form)
+			require.Equal(t, tc.want.src, foo.src)
+			require.Equal(t, tc.want.image, foo.image)
+		})
+	}
+}

@@ -40,8 +40,8 @@ func (b *builder) resolveMixins(p Platform) ([]mixin, error) {
 			if form == "wasm" {
 				mx.image += ".wasm"
 			}
-			if dir == inBundle {
-				mx.src = "" // already in the image with the bundle
+			if dir == inBundle && filepath.Base(src) == path.Base(mx.image) {
+				mx.src = "" // already in the image with the bundle, where the runtime looks
 			}
 			return mx
 		}
