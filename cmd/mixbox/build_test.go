@@ -153,6 +153,9 @@ func TestBuild_hello(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, compiled, "wazero's compiled code is in the image")
 
+	t.Run("the run script execs the runtime as Porter's does", func(t *testing.T) { checkRunScript(t, pristine) })
+	t.Run("Porter's template snippet gives the same layout", func(t *testing.T) { checkPorterSnippet(t, base, pristine) })
+
 	t.Run("install as a driver runs it", func(t *testing.T) {
 		root := testutil.CopyRoot(t, pristine)
 		before := testutil.CacheState(t, root)
