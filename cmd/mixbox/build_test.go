@@ -190,6 +190,14 @@ func TestBuild_hello(t *testing.T) {
 		require.Equal(t, "Hello, mixbox", string(greeting))
 	})
 
+	t.Run("a driver that passes no PATH", func(t *testing.T) {
+		root := testutil.CopyRoot(t, pristine)
+		c := testutil.Container{Root: root, Dir: cfg.Config.WorkingDir, Env: driverEnv("nopath", "s3cret")}
+		code, stdout, stderr := c.Run(t, cfg.Config.Entrypoint...)
+		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+		require.Contains(t, stdout, "Hello, nopath!")
+	})
+
 	t.Run("as Porter's non-root user in group 0", func(t *testing.T) {
 		root := testutil.CopyRoot(t, pristine)
 		before := testutil.CacheState(t, root)
@@ -322,6 +330,7 @@ func TestBuild_platforms(t *testing.T) {
 		cfg, err := img.ConfigFile()
 		require.NoError(t, err)
 		require.Equal(t, other, cfg.Architecture)
+		require.Contains(t, cfg.Config.Env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "a base with no PATH gets the default one")
 		require.Equal(t, []string{"/cnab/app/run"}, cfg.Config.Entrypoint)
 		root := testutil.Unpack(t, img)
 		f, err := elf.Open(filepath.Join(root, "cnab", "app", "runtimes", "porter-runtime"))

@@ -46,8 +46,13 @@ const (
 const Run = `#!/bin/sh
 # The entrypoint of this CNAB invocation image, written by mixbox build.
 export PORTER_HOME=/cnab/app
+export PATH="${PATH:-` + DefaultPath + `}"
 exec /cnab/app/runtimes/porter-runtime run -f /cnab/app/porter.yaml
 `
+
+// DefaultPath is the PATH of an image whose base sets none, and of a run
+// whose driver passes none: what container runtimes default to.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // Options configure Build.
 type Options struct {
@@ -412,6 +417,9 @@ func (b *builder) image(ctx context.Context, p Platform, base v1.Image, bundle f
 	cf.Config.Entrypoint = []string{RunScript}
 	cf.Config.Cmd = nil
 	cf.Config.WorkingDir = AppDir
+	if !hasPath(cf.Config.Env) {
+		cf.Config.Env = append(cf.Config.Env, "PATH="+DefaultPath)
+	}
 	if cf.Config.Labels == nil {
 		cf.Config.Labels = map[string]string{}
 	}
@@ -469,6 +477,15 @@ func (b *builder) pushErr(err error) error {
 	return hint(fmt.Errorf("push %s: %w", b.tag, err),
 		fmt.Sprintf("check that %s is reachable and accepts pushes to %s, and log in if it needs it (docker login %s)",
 			b.tag.RegistryStr(), b.tag.RepositoryStr(), b.tag.RegistryStr()))
+}
+
+func hasPath(env []string) bool {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(ss []string, s string) bool {
