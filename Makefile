@@ -1,5 +1,5 @@
 # mixbox — see README.md. Every target is phony.
-.PHONY: all build wasm test test-short test-cache tools lint fmt golden fuzz bench check clean deps hello
+.PHONY: all build build-all wasm test test-short test-cache tools lint fmt golden fuzz bench check clean deps hello hello-image
 
 GO        ?= go
 BIN       := bin
@@ -11,9 +11,9 @@ REACTOR   := -buildmode=c-shared -tags mixbox_reactor
 
 all: build
 
-## build: bin/mixbox and the exec mixin in both forms, laid out as a mixins dir.
+## build: bin/mixbox (static: it is also an image's porter-runtime) and the exec mixin in both forms, laid out as a mixins dir.
 build:
-	$(GO) build -o $(BIN)/mixbox ./cmd/mixbox
+	CGO_ENABLED=0 $(GO) build $(MIXBOXFLAGS) -o $(BIN)/mixbox ./cmd/mixbox
 	$(GO) build -o $(BIN)/mixins/exec/runtimes/exec-runtime ./mixins/exec/cmd/exec-runtime
 	cp mixins/exec/builtin/exec-runtime.wasm $(BIN)/mixins/exec/runtimes/exec-runtime.wasm
 
@@ -22,6 +22,18 @@ build:
 # GOTOOLCHAIN fetches it from the Go proxy when the local go differs. Raise it
 # in a commit that also rebuilds the wasm.
 WASM_GO := go1.26.8
+
+PLATFORMS := linux/amd64 linux/arm64
+# mixbox is also every image's porter-runtime: no symbol tables (build info stays).
+MIXBOXFLAGS := -trimpath -ldflags='-s -w'
+
+## build-all: a static mixbox per platform, bin/<os>_<arch>/mixbox, for mixbox build --runtime.
+build-all:
+	@for p in $(PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; \
+	  echo "CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(MIXBOXFLAGS) -o $(BIN)/$${os}_$${arch}/mixbox ./cmd/mixbox"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(MIXBOXFLAGS) -o $(BIN)/$${os}_$${arch}/mixbox ./cmd/mixbox || exit 1; \
+	done
 
 WASM_DIRS := testdata host/internal/wasm/testdata host/mixintest/testdata examples/cmixin
 
@@ -117,6 +129,12 @@ check: fmt lint wasm
 ## hello: run examples/hello's install end to end (no container, no root).
 hello: build
 	@examples/hello/run.sh
+
+## hello-image: examples/hello's invocation image on a busybox-only base, as bin/hello-image (OCI layout) and bin/hello-image.tar (docker load).
+hello-image: build deps
+	scripts/busybox-base.sh $(BIN)/busybox-base
+	$(BIN)/mixbox build --dir examples/hello/bundle --base oci:$(BIN)/busybox-base --tag mixbox/hello:0.1.0 -o oci:$(BIN)/hello-image
+	$(BIN)/mixbox build --dir examples/hello/bundle --base oci:$(BIN)/busybox-base --tag mixbox/hello:0.1.0 -o tar:$(BIN)/hello-image.tar
 
 clean:
 	rm -rf $(BIN) bench.txt

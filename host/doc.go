@@ -21,6 +21,11 @@
 // it, collects its outputs, and always finishes by writing file outputs and
 // porter-state, even when a step failed.
 //
+// Build makes the invocation image a bundle runs in, with no container
+// daemon (`mixbox build`): the base image, then one layer with the bundle,
+// the run script, mixbox as porter-runtime, the mixins and their compiled
+// code. Precompile fills the compiled-module cache.
+//
 // # Security
 //
 // Everything the run prints goes through one masking writer that knows every

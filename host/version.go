@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/mixbox/mixbox/host/internal/image"
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
@@ -23,15 +24,7 @@ func Version() VersionInfo {
 	v := VersionInfo{Version: "dev", ABI: wasmabi.Module, GoVersion: runtime.Version(),
 		Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v.Version = bi.Main.Version
-		} else {
-			for _, s := range bi.Settings {
-				if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-					v.Version = "dev-" + s.Value[:12]
-				}
-			}
-		}
+		v.Version = image.VersionOf(bi)
 	}
 	return v
 }

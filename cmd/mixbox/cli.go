@@ -133,6 +133,7 @@ func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 			runCommand(env, stdout, stderr),
 			mixinCommand(env, stdout, stderr),
 			precompileCommand(env, stdout, stderr),
+			buildCommand(env, stdout),
 			versionCommand(stdout),
 		},
 	}

@@ -66,39 +66,12 @@ func TestCompat(t *testing.T) {
 					t.Skip("its commands use absolute paths outside the bundle directory: covered by the chroot modes")
 				}
 				if mode.chroot {
-					requireChroot(t)
+					testutil.RequireChroot(t)
 				}
 				runCompatCase(t, dir, mode)
 			})
 		}
 	}
-}
-
-// requireChroot skips unless this process may unshare a mount namespace and
-// chroot (root, or CI's machine).
-func requireChroot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("the chroot modes need root (CI runs as root)")
-	}
-	for _, tool := range []string{"unshare", "chroot", "mount"} {
-		if _, err := lookTool(tool); err != nil {
-			t.Skipf("the chroot modes need %s: %v", tool, err)
-		}
-	}
-}
-
-func lookTool(name string) (string, error) {
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/bin", "/bin"} {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s not found", name)
 }
 
 func readLines(t *testing.T, path string) []string {
@@ -313,9 +286,9 @@ exec %[2]s "$@" < %[1]s/stdin-$n.yaml
 // bind-mounted into root.
 func chrootCommand(t *testing.T, root string, argv []string) *exec.Cmd {
 	t.Helper()
-	unshare, _ := lookTool("unshare")
-	chroot, _ := lookTool("chroot")
-	mount, _ := lookTool("mount")
+	unshare, _ := testutil.LookTool("unshare")
+	chroot, _ := testutil.LookTool("chroot")
+	mount, _ := testutil.LookTool("mount")
 	script := `set -e
 R="$1"; shift
 for d in usr etc dev; do mkdir -p "$R/$d"; ` + mount + ` --bind "/$d" "$R/$d"; done

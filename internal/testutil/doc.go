@@ -3,7 +3,10 @@
 // are missing), comparing and rewriting mixbox's own golden files (never
 // the Porter-made ones), and building mixbox's binaries once per test
 // process, seeding fuzz targets from testdata, and sharing one compiled-module
-// cache per test package (SharedCache). It is imported only from _test.go files.
+// cache per test package (SharedCache), and running invocation images with no
+// container runtime (a busybox base image, unpacking an image, running a
+// process in a chroot the way a container runtime would). It is imported only
+// from _test.go files.
 //
 // # Golden files
 //

@@ -17,9 +17,12 @@ import (
 
 // prepareEnv returns the environment of the action and delivers --param and
 // --cred values as a CNAB driver would: into their env var, or into their file
-// (base64 for a file parameter, which Initialize then decodes). With a root
-// (a local run), parameters that have no value get their default, or null,
-// and the CNAB variables come from the manifest, as a driver injects them.
+// (base64 for a file parameter, which Initialize then decodes). What a
+// driver injects and the environment lacks gets its first-run value, in a
+// local run (with a root) as in an image run by a plain driver (docker run,
+// a Kubernetes Job): parameters their default, or null; templated outputs
+// null; the CNAB variables the manifest's. A local run's installation is the
+// bundle's name unless one is given.
 func (s *session) prepareEnv(b *bundle) ([]string, error) {
 	env := slices.Clone(s.cfg.Env)
 	set := func(k, v string) { env = append(env, k+"="+v) }
@@ -69,23 +72,20 @@ func (s *session) prepareEnv(b *bundle) ([]string, error) {
 		set("CNAB_INSTALLATION_NAME", s.cfg.Installation)
 		set("PORTER_INSTALLATION_NAME", s.cfg.Installation)
 	}
-	if !s.paths.isRooted() {
-		return env, nil
-	}
-	// A local run: inject what a CNAB driver would.
+	// Inject what a CNAB driver would, where it did not.
 	defaults := map[string]string{
 		"CNAB_ACTION":         action,
 		"CNAB_BUNDLE_NAME":    b.m.Name,
 		"CNAB_BUNDLE_VERSION": b.m.Version,
 	}
-	if !has("CNAB_INSTALLATION_NAME") {
-		defaults["CNAB_INSTALLATION_NAME"] = b.m.Name
+	// The installation: a local run's is named after the bundle; Porter's
+	// name for it follows the driver's.
+	inst, ok := environ.Lookup(env, "CNAB_INSTALLATION_NAME")
+	if !ok && s.paths.isRooted() {
+		inst, ok = b.m.Name, true
+		defaults["CNAB_INSTALLATION_NAME"] = inst
 	}
-	if !has("PORTER_INSTALLATION_NAME") {
-		inst, ok := environ.Lookup(env, "CNAB_INSTALLATION_NAME")
-		if !ok {
-			inst = b.m.Name
-		}
+	if ok {
 		defaults["PORTER_INSTALLATION_NAME"] = inst
 	}
 	for _, k := range slices.Sorted(maps.Keys(defaults)) {
