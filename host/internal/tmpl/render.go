@@ -27,7 +27,7 @@ type Result struct {
 	// Stdin is the mixin's stdin: {<action>: [<rendered step>]} as YAML.
 	Stdin []byte
 	// Sensitive are the values to mask while the step runs.
-	Sensitive []string
+	Sensitive []Secret
 }
 
 // RenderStep builds the data for step and renders it. Errors name the

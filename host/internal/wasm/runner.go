@@ -21,6 +21,7 @@ import (
 	"github.com/mixbox/mixbox/host/internal/hostexec"
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/step"
+	"github.com/mixbox/mixbox/host/internal/termsafe"
 )
 
 // guestEnvKeys are the variables a guest may get from mixbox's environment
@@ -129,7 +130,11 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	budget := &logBudget{left: limits.LogBytes, limit: limits.LogBytes, notice: stderr}
+	runLog := sio.Log
+	if runLog == nil {
+		runLog = func(line string) { _, _ = io.WriteString(stdout, line+"\n") } // best effort: the console
+	}
+	budget := &logBudget{left: limits.LogBytes, limit: limits.LogBytes, notice: runLog, cut: []io.Writer{stdout, stderr}}
 	inst := &instance{
 		mixin:    r.mod.name,
 		step:     fmt.Sprintf("%s step %d", in.Action, in.Index),
@@ -137,12 +142,13 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 		executor: r.opts.Executor,
 		stdout:   cappedWriter{b: budget, w: stdout},
 		stderr:   cappedWriter{b: budget, w: stderr},
-		runLog:   stdout,
+		runLog:   runLog,
 		mask:     sio.Mask,
 		debug:    sio.Debug,
 		logger:   r.opts.Logger,
 		outputs:  map[string][]byte{},
 	}
+	inst.guestOut, inst.guestErr = termsafe.NewWriter(inst.stdout), termsafe.NewWriter(inst.stderr)
 
 	bundle := ""
 	if r.opts.Policy.Mount {
@@ -163,6 +169,7 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 		runCtx = experimental.WithMemoryAllocator(runCtx, capAllocator{limit: capPages * pageSize})
 	}
 	runErr := r.instantiateAndStart(runCtx, cfg)
+	inst.flushGuest()
 
 	res.Outputs, res.Denials = inst.result()
 	code, err := r.classify(ctx, stepCtx, limits, runErr)
@@ -195,8 +202,8 @@ func (r *Runner) moduleConfig(in step.Input, fsCfg wazero.FSConfig, inst *instan
 		WithStartFunctions().
 		WithArgs(append([]string{name}, in.Args...)...).
 		WithStdin(bytes.NewReader(in.Stdin)).
-		WithStdout(inst.stdout).
-		WithStderr(inst.stderr).
+		WithStdout(inst.guestOut).
+		WithStderr(inst.guestErr).
 		WithFSConfig(fsCfg).
 		WithEnv("CNAB_ACTION", in.Action)
 	keys := guestEnvKeys()
