@@ -5,7 +5,7 @@
 // Everything not granted is denied. The zero Policy grants nothing.
 //
 //	p, err := policy.Parse(data)       // --policy FILE; errors wrap ErrInvalid
-//	// or p := policy.Default(steps)   // no file: the manifest's exec steps
+//	// or p := policy.Default(steps, policy.SecretEnv(m)) // no file: the manifest's exec steps
 //	m := p.For("helm3")                 // effective limits merged
 //	// or m, err := policy.ParseMixin(node, "policy") // one block alone (a mixin-test case)
 //	req := policy.Resolve(execRequest)  // cleaned dir, resolved path

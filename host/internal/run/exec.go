@@ -19,7 +19,7 @@ import (
 // policy of the manifest.
 func (s *session) policy(b *bundle) (*policy.Policy, error) {
 	if s.cfg.PolicyFile == "" {
-		return policy.Default(policy.ExecSteps(b.m)), nil
+		return policy.Default(policy.ExecSteps(b.m), policy.SecretEnv(b.m)), nil
 	}
 	data, err := os.ReadFile(s.cfg.PolicyFile)
 	if err != nil {
@@ -166,7 +166,7 @@ type withRendered struct {
 
 func (w *withRendered) Exec(ctx context.Context, c hostexec.Call) (wasmabi.ExecResult, error) {
 	pe := w.next
-	pe.mp = policy.Default(append(slices.Clone(w.base), w.grants.all()...)).For(policy.ExecMixin)
+	pe.mp = policy.Default(append(slices.Clone(w.base), w.grants.all()...), nil).For(policy.ExecMixin)
 	return pe.Exec(ctx, c)
 }
 

@@ -198,6 +198,16 @@ func (l *runLog) warn(format string, args ...any) {
 	_ = l.stderr.Flush()
 }
 
+// info prints one of mixbox's own lines on stdout (an "info" event in JSON).
+func (l *runLog) info(format string, args ...any) {
+	msg := l.masked(fmt.Sprintf(format, args...))
+	if l.json {
+		l.emit(event{Event: "info", Text: msg})
+		return
+	}
+	l.ownLine("%s", msg)
+}
+
 func (l *runLog) debug(format string, args ...any) {
 	msg := l.masked(fmt.Sprintf(format, args...))
 	if l.json {

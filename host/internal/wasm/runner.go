@@ -22,6 +22,7 @@ import (
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/step"
 	"github.com/mixbox/mixbox/host/internal/termsafe"
+	"github.com/mixbox/mixbox/wasmabi"
 )
 
 // guestEnvKeys are the variables a guest may get from mixbox's environment
@@ -95,6 +96,17 @@ func (r *Runner) Name() string { return r.mod.name }
 
 // Form returns how the mixin runs.
 func (r *Runner) Form() step.Form { return r.opts.Form }
+
+// Info describes the runner's module.
+func (r *Runner) Info() Info { return r.mod.info }
+
+// Capabilities returns what the module's mixbox.mixin section declares.
+func (r *Runner) Capabilities() wasmabi.Capabilities {
+	if md := r.mod.info.Metadata; md != nil {
+		return md.Capabilities
+	}
+	return wasmabi.Capabilities{}
+}
 
 // Engine names the wazero engine the runner's steps run on: "compiler" or
 // "interpreter".
