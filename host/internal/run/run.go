@@ -122,7 +122,11 @@ func (s *session) maskErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	return errkind.Masked(err, s.secrets.String(err.Error()))
+	masked := errkind.Masked(err, s.secrets.String(err.Error()))
+	if hint := errkind.Hint(err); hint != "" {
+		return errkind.WithHint(masked, s.secrets.String(hint)) // a hint may name a path or a value too
+	}
+	return masked
 }
 
 func (s *session) run(ctx context.Context) (Report, error) {

@@ -309,3 +309,19 @@ install:
 	}
 	require.Equal(t, want, got.Sensitive)
 }
+
+// TestRender_yamlErrorQuotesNoValue: a secret rendered where YAML reads it
+// as syntax (an alias, '*name') breaks the step; the error says where, and
+// quotes nothing of the document, so no part of the secret is printed.
+func TestRender_yamlErrorQuotesNoValue(t *testing.T) {
+	t.Parallel()
+	m, err := manifest.Parse([]byte(header + "credentials:\n  - {name: pw, env: PW}\ninstall:\n  - exec:\n      a: ${ bundle.credentials.pw }\n"))
+	require.NoError(t, err)
+	steps, err := m.Steps("install")
+	require.NoError(t, err)
+	_, err = tmpl.RenderStep(testCtx, tmpl.Input{Manifest: m, Action: "install", Env: map[string]string{"PW": "*Sup3rS3cretPw"}}, steps[0])
+	require.ErrorIs(t, err, tmpl.ErrInvalidRenderedYAML)
+	require.NotContains(t, err.Error(), "Sup3r")
+	require.Contains(t, err.Error(), "unknown anchor (…) referenced")
+	require.Contains(t, err.Error(), "quote the templated value in porter.yaml (line")
+}
