@@ -174,7 +174,8 @@ func (a *automaton) step(s int32, b byte) int32 {
 // costs O(log n) rebuilds of each, not one rebuild of everything per value.
 // It is immutable.
 type matcher struct {
-	autos []*automaton
+	autos  []*automaton
+	chunks *chunkIndex // the long values; nil for none
 }
 
 // step moves states (one per automaton) over byte c and returns the length

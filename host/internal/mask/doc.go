@@ -27,7 +27,11 @@
 // Masking costs time linear in the bytes written, whatever the number of
 // values: the values are matched with Aho–Corasick automata, built again
 // only when the Set changes, in batches so that adding n values one at a
-// time costs O(n log n) in all.
+// time costs O(n log n) in all. A value longer than 4 KiB (a document such
+// as a large step output, not a secret) is matched by its 256-byte chunks
+// with a rolling hash instead, for a few bytes of memory per chunk: printed
+// whole it is one Replacement; of a part of it, less than a chunk may be
+// left at either end. Forms are derived for values up to 64 KiB.
 //
 // # Notes
 //

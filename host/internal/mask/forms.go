@@ -11,6 +11,9 @@ import (
 	"github.com/mixbox/mixbox/host/internal/termsafe"
 )
 
+// maxFormsLen is the longest value whose forms Forms derives.
+const maxFormsLen = 64 << 10
+
 // MinLen is the fewest characters (runes, white space around them not
 // counted) a value, or a line of a multi-line value, must have to be masked
 // by itself. Masking shorter ones would scrub every "x" or "ok" of the log
@@ -63,13 +66,18 @@ func long(v string) bool { return utf8.RuneCountInString(strings.TrimSpace(v)) >
 //     (`\x1b`);
 //   - the value's standard base64 (a file parameter, or `| base64`).
 //
-// It returns what was too short in short.
+// It returns what was too short in short. A value longer than
+// maxFormsLen (64 KiB: a document, not a secret, such as a Terraform state
+// output) is masked as itself only.
 func Forms(v string) (forms []string, short Short) {
 	if strings.TrimSpace(v) == "" {
 		return nil, Short{}
 	}
 	if !long(v) {
 		return nil, Short{Value: true}
+	}
+	if len(v) > maxFormsLen {
+		return []string{v}, Short{}
 	}
 	seen := map[string]bool{}
 	add := func(f string) {

@@ -15,6 +15,8 @@ type Set struct {
 	seen    map[string]struct{}
 	batches []batch  // patterns, each batch with its automaton
 	pending [][]byte // patterns added since the last matcher
+	long    [][]byte // patterns longer than maxPattern, matched by chunks
+	chunks  *chunkIndex
 	count   int
 	bytes   int
 	current *matcher // nil until first needed after a change
@@ -42,7 +44,12 @@ func (s *Set) Add(value string) Short {
 			continue
 		}
 		s.seen[f] = struct{}{}
-		s.pending = append(s.pending, []byte(f))
+		if len(f) > maxPattern {
+			s.long = append(s.long, []byte(f))
+			s.chunks = nil
+		} else {
+			s.pending = append(s.pending, []byte(f))
+		}
 		s.count++
 		s.bytes += len(f)
 		s.current = nil
@@ -89,7 +96,10 @@ func (s *Set) matcher() *matcher {
 		b.a = buildAutomaton(b.patterns)
 		s.batches = append(s.batches, b)
 	}
-	m := &matcher{}
+	if s.chunks == nil {
+		s.chunks = newChunkIndex(s.long)
+	}
+	m := &matcher{chunks: s.chunks}
 	for _, b := range s.batches {
 		m.autos = append(m.autos, b.a)
 	}

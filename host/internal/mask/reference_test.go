@@ -228,7 +228,8 @@ func FuzzWriter_reference(f *testing.F) {
 			// Nothing of v3 could have been printed before it was added.
 			require.NotContains(t, got.String()[printed:], v3, "value %q added mid-stream leaked from %q", v3, text)
 		}
-		if !strings.Contains(text, "*") && !slices.ContainsFunc([]string{v1, v2, v3}, func(v string) bool { return strings.Contains(v, "*") }) {
+		odd := func(v string) bool { return strings.Contains(v, "*") || len(v) > maxPattern/6 } // a value with a form that long is matched by chunks
+		if !strings.Contains(text, "*") && !slices.ContainsFunc([]string{v1, v2, v3}, odd) {
 			// Without the values added mid-stream, the Writer is the reference.
 			set2 := NewSet()
 			set2.Add(v1)

@@ -21,12 +21,16 @@ type scanner struct {
 	// disjoint; one whose start is before start has been announced (its
 	// Replacement emitted).
 	regions []region
+	roller  roller // over the last bytes, for the long values' chunks
 }
 
 // region is a covered run [start, end) of the stream.
 type region struct {
 	start, end int64
 	announced  bool
+	// join marks a run of a long value's chunks: it joins a run it touches
+	// that is one too.
+	join bool
 }
 
 // held returns the bytes not emitted yet.
@@ -39,8 +43,9 @@ func (s *scanner) feed(dst, b []byte) []byte {
 		s.pos += int64(len(b))
 		return s.emit(dst, s.pos)
 	}
+	ci := s.m.chunks
 	depth := int32(0)
-	if len(s.m.autos) == 1 { // the common case, without the loop over automata
+	if len(s.m.autos) == 1 && ci == nil { // the common case, without the loop over automata
 		a, state, pos := s.m.autos[0], s.state[0], s.pos
 		for _, c := range b {
 			state = a.step(state, c)
@@ -56,8 +61,11 @@ func (s *scanner) feed(dst, b []byte) []byte {
 			if n := s.m.step(s.state, c); n > 0 {
 				s.cover(s.pos-int64(n), s.pos)
 			}
+			if ci != nil {
+				s.roll(ci, c)
+			}
 		}
-		depth = s.m.depth(s.state)
+		depth = max(s.m.depth(s.state), int32(s.roller.n))
 	}
 	// No occurrence can begin before pos - depth: emit up to there.
 	return s.emit(dst, s.pos-int64(depth))
@@ -65,18 +73,26 @@ func (s *scanner) feed(dst, b []byte) []byte {
 
 // cover records that [start, end) is an occurrence, merging it with the
 // regions it overlaps.
-func (s *scanner) cover(start, end int64) {
-	announced := false
+func (s *scanner) cover(start, end int64) { s.merge(region{start: start, end: end}) }
+
+// coverJoin records that [start, end) is a chunk of a long value, merging it
+// with the regions it overlaps and a chunk run it touches.
+func (s *scanner) coverJoin(start, end int64) { s.merge(region{start: start, end: end, join: true}) }
+
+// merge adds r, which ends after every region, merging it with the regions
+// it overlaps (or, for two chunk runs, touches).
+func (s *scanner) merge(r region) {
 	for len(s.regions) > 0 {
 		last := s.regions[len(s.regions)-1]
-		if last.end <= start {
+		if last.end < r.start || (last.end == r.start && !(last.join && r.join)) {
 			break
 		}
-		start, end = min(start, last.start), max(end, last.end)
-		announced = announced || last.announced
+		r.start, r.end = min(r.start, last.start), max(r.end, last.end)
+		r.announced = r.announced || last.announced
+		r.join = r.join && last.join
 		s.regions = s.regions[:len(s.regions)-1]
 	}
-	s.regions = append(s.regions, region{start: start, end: end, announced: announced})
+	s.regions = append(s.regions, r)
 }
 
 // emit appends the bytes from start to upto, masked, and drops them from
@@ -124,14 +140,19 @@ func (s *scanner) drop(upto int64) {
 	}
 }
 
-// flush appends every held byte, masked: the stream may end here.
-func (s *scanner) flush(dst []byte) []byte { return s.emit(dst, s.pos) }
+// flush appends every held byte, masked: the stream may end here. The
+// rolling window starts again (its bytes are gone).
+func (s *scanner) flush(dst []byte) []byte {
+	s.roller = roller{}
+	return s.emit(dst, s.pos)
+}
 
 // discard drops the held bytes unprinted: they may be the start of a value
 // that the rest of the stream, now cut off, would have completed.
 func (s *scanner) discard() {
 	s.buf, s.head, s.start, s.regions = nil, 0, s.pos, nil
 	clear(s.state)
+	s.roller = roller{}
 }
 
 // rebase moves the scanner to the matcher m (the set changed): the held
@@ -139,32 +160,39 @@ func (s *scanner) discard() {
 // from the roots, so that a value added now is masked in them too.
 func (s *scanner) rebase(m *matcher) {
 	s.m = m
+	s.roller = roller{}
 	if m == nil {
 		s.state = nil
 		return
 	}
 	s.state = make([]int32, len(m.autos))
-	var found []region
-	pos := s.start
-	for _, c := range s.held() {
-		pos++
+	old := s.regions
+	s.regions = nil
+	held, start, end := s.held(), s.start, s.pos
+	s.pos = start
+	for _, c := range held {
+		s.pos++
 		if n := m.step(s.state, c); n > 0 {
-			found = append(found, region{start: pos - int64(n), end: pos})
+			s.cover(s.pos-int64(n), s.pos)
+		}
+		if m.chunks != nil {
+			s.roll(m.chunks, c)
 		}
 	}
-	if len(found) == 0 {
-		return
-	}
+	s.pos = end
 	// Merge the regions found now with those found before, by start.
-	all := append(found, s.regions...)
+	all := append(s.regions, old...)
 	sort.Slice(all, func(i, j int) bool { return all[i].start < all[j].start })
 	s.regions = nil
 	for _, r := range all {
-		if n := len(s.regions); n > 0 && r.start < s.regions[n-1].end {
+		if n := len(s.regions); n > 0 {
 			last := &s.regions[n-1]
-			last.end = max(last.end, r.end)
-			last.announced = last.announced || r.announced
-			continue
+			if r.start < last.end || (r.start == last.end && r.join && last.join) {
+				last.end = max(last.end, r.end)
+				last.announced = last.announced || r.announced
+				last.join = last.join && r.join
+				continue
+			}
 		}
 		s.regions = append(s.regions, r)
 	}
