@@ -32,7 +32,7 @@
 // their own panics into E_INTERNAL. What the guest writes to its log (log
 // calls, its own stdout and stderr) has terminal control characters escaped
 // (package termsafe); streamed command output passes through as it is. A
-// guest may mask at most 10,000 values (1 MiB) per step; mixbox's own lines
+// guest may mask at most 10,000 values (256 KiB) per step; mixbox's own lines
 // about the step go through step.IO.Log, which the guest's values do not
 // mask. When the log cap cuts the stream, the masking writers drop what
 // they hold back, so no first part of a secret is printed.

@@ -73,7 +73,7 @@ type maskQuota struct {
 // whatever the count, but each value costs memory and rebuild time.
 const (
 	maxMaskValues = 10_000
-	maxMaskBytes  = 1 << 20
+	maxMaskBytes  = 256 << 10
 )
 
 type instanceKey struct{}

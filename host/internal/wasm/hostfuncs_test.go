@@ -333,12 +333,12 @@ func TestInstance_MaskCap(t *testing.T) {
 	assert.Contains(t, s.logged(), "mixin probe masked 10000 values")
 	assert.Contains(t, s.logged(), "E_LIMIT")
 
-	// The bytes cap: one value over the rest of 1 MiB.
+	// The bytes cap: one value over the rest of 256 KiB.
 	in2, mem2, s2 := newInstance(t, policy.Limits{})
 	in2.masks.bytes = maxMaskBytes - 4
 	require.Equal(t, wasmabi.ELimit, in2.maskValue(mem2, mem2.put(0, "12345"), 5))
 	assert.Empty(t, s2.masked)
-	assert.Contains(t, s2.logged(), "1 MiB")
+	assert.Contains(t, s2.logged(), "256 KiB")
 }
 
 func TestHostFunc_RecoversPanic(t *testing.T) {
