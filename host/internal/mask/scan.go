@@ -84,7 +84,9 @@ func (s *scanner) coverJoin(start, end int64) { s.merge(region{start: start, end
 func (s *scanner) merge(r region) {
 	for len(s.regions) > 0 {
 		last := s.regions[len(s.regions)-1]
-		if last.end < r.start || (last.end == r.start && !(last.join && r.join)) {
+		overlaps := last.end > r.start
+		joins := last.end == r.start && last.join && r.join
+		if !overlaps && !joins {
 			break
 		}
 		r.start, r.end = min(r.start, last.start), max(r.end, last.end)

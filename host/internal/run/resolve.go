@@ -81,10 +81,10 @@ func (s *session) resolve(ctx context.Context, name string, b *bundle, env []str
 	}
 	for _, try := range order {
 		r, err := try()
-		if err != nil || r == nil {
-			if err != nil {
-				return nil, err
-			}
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
 			continue
 		}
 		wr, ok := r.(*wasm.Runner)
@@ -187,10 +187,7 @@ func (s *session) logDeclaration(name string, caps wasmabi.Capabilities, pol *po
 			asked.Exec = append(asked.Exec, policy.ExecGrant{Command: c})
 		}
 	}
-	lines, err := policy.MarshalMixin(name, asked)
-	if err != nil {
-		lines = nil // a policy block always marshals; say the rest anyway
-	}
+	lines, _ := policy.MarshalMixin(name, asked) // a policy block of names always marshals
 	s.log.warn("mixin %s declares what the default policy does not grant it: %s. A mixin cannot grant itself these; "+
 		"an operator grants them with a policy file (mixbox run --policy FILE, starting from what --print-policy prints) holding:\n%s",
 		name, strings.Join(why, ", "), indent(string(lines), "    "))
