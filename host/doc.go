@@ -28,10 +28,11 @@
 //
 // # Security
 //
-// Everything the run prints goes through one masking writer that knows every
-// sensitive value (credentials, sensitive parameters and their object leaves,
-// undeclared step outputs, values a mixin masks), masks across write
-// boundaries, and masks final errors too (MaskError). A wasm mixin gets no
+// Everything the run prints is masked, across write boundaries and in the
+// final error too: the run's secrets (credentials, sensitive parameters and
+// their object leaves) everywhere, the values mixins chose (what they mask,
+// undeclared step outputs) in what mixins print but never in mixbox's own
+// lines (SECURITY.md). A wasm mixin gets no
 // file system but a read-only view of the bundle directory, no environment
 // but the CNAB basics, and runs commands only as the policy grants
 // (docs/spec/policy.md). A native mixin is not sandboxed: the run log says

@@ -30,6 +30,10 @@ type ModuleInfo struct {
 	Exports []ModuleExport `json:"exports"`
 	// Metadata is the mixbox.mixin custom section, nil when absent.
 	Metadata *wasmabi.Metadata `json:"metadata,omitempty"`
+	// Exec says whether the module can run host commands (it imports
+	// mixbox_v1.exec). A module that imports no mixbox_v1 function runs as
+	// a plain WASI program, and every command it starts fails.
+	Exec bool `json:"exec"`
 	// Accepted says whether this host runs the module; Reason why not.
 	Accepted bool   `json:"accepted"`
 	Reason   string `json:"reason,omitempty"`
@@ -61,7 +65,7 @@ func Inspect(ctx context.Context, bin []byte) (ModuleInfo, error) {
 	out := ModuleInfo{
 		ABI: info.ABI, Kind: info.Kind, Size: info.Size, SHA256: info.SHA256,
 		MemoryMin: info.MemoryMin, MemoryMax: info.MemoryMax,
-		Metadata: info.Metadata, Accepted: info.Accepted, Reason: info.Reason,
+		Metadata: info.Metadata, Exec: info.Exec, Accepted: info.Accepted, Reason: info.Reason,
 	}
 	for _, i := range info.Imports {
 		out.Imports = append(out.Imports, ModuleImport{Module: i.Module, Name: i.Name, Kind: i.Kind, Params: i.Params, Results: i.Results})

@@ -77,6 +77,11 @@ func printInfo(w io.Writer, name string, info host.ModuleInfo) {
 		kind = "none (exports neither _start nor mixbox_step)"
 	}
 	fmt.Fprintf(w, "kind:     %s\n", kind)
+	if info.Exec {
+		fmt.Fprintf(w, "exec:     yes (imports mixbox_v1.exec)\n")
+	} else {
+		fmt.Fprintf(w, "exec:     no: it does not import mixbox_v1.exec, so it cannot run commands (a command it starts fails); build it with the mixbox guest SDK (wasmabi/guest) to run them\n")
+	}
 	max := "none"
 	if info.MemoryMax >= 0 {
 		max = fmt.Sprint(info.MemoryMax)

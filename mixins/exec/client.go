@@ -89,7 +89,7 @@ func Lint(input []byte) ([]LintResult, error) {
 		Actions yaml.Node `yaml:"actions"`
 	}
 	if err := yaml.Unmarshal(input, &in); err != nil {
-		return nil, fmt.Errorf("could unmarshal input:\n %s: %w", input, err)
+		return nil, fmt.Errorf("could not unmarshal the lint input: %w", safeYAMLError(input, err))
 	}
 	results := make([]LintResult, 0)
 	if in.Actions.Kind == 0 {
@@ -101,7 +101,7 @@ func Lint(input []byte) ([]LintResult, error) {
 	}
 	actions, err := loadActions(b)
 	if err != nil {
-		return nil, fmt.Errorf("could unmarshal input:\n %s: %w", input, err)
+		return nil, fmt.Errorf("could not unmarshal the lint input: %w", err)
 	}
 	for _, a := range actions {
 		for i, s := range a.Steps {

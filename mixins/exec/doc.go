@@ -17,4 +17,8 @@
 // so its error texts name the command as given (`bash`) where Porter names
 // the resolved path (`/usr/bin/bash`); the native build prints the path.
 // The exec mixin does not mask anything itself: the runtime masks its output.
+// Where Porter's error about a step that does not decode prints the whole
+// step input and yaml.v3's quote of a value's first characters, this one
+// names the line and key instead: no error text quotes a value (a secret the
+// runtime could mask whole but not in part).
 package exec

@@ -407,7 +407,17 @@ func TestExecute(t *testing.T) {
 		{
 			name:    "string instead of a map",
 			input:   string(readTestdata(t, "install-invalid-type-input.yaml")),
-			wantErr: "could unmarshal input:\n install:\n  - exec: \"Install a VM and collect its ID\"\n: yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `Install...` into exec.Instruction",
+			wantErr: "could not unmarshal the step input: yaml: unmarshal errors:\n  line 1 (exec): cannot unmarshal a !!str into exec.Instruction",
+		},
+		{
+			name:    "a value of the wrong type is not quoted",
+			input:   "install:\n  - exec:\n      command: echo\n      suppress-output: P@ssw0rd-long\n      arguments: [a, {b: c}]\n",
+			wantErr: "could not unmarshal the step input: yaml: unmarshal errors:\n  line 4 (exec.arguments[1]): cannot unmarshal a !!map into string\n  line 6 (exec.suppress-output): cannot unmarshal a !!str into bool",
+		},
+		{
+			name:    "flags of the wrong type are not quoted",
+			input:   "install:\n  - exec:\n      command: echo\n      flags: P@ssw0rd-long\n",
+			wantErr: "could not unmarshal the step input: yaml: unmarshal errors:\n  line 3 (exec.flags): cannot unmarshal a !!str into map[interface {}]interface {}",
 		},
 		{
 			name:      "two steps",

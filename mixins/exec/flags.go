@@ -23,7 +23,7 @@ type Flags []Flag
 func (f *Flags) UnmarshalYAML(node *yaml.Node) error {
 	var m map[any]any
 	if err := node.Decode(&m); err != nil {
-		return fmt.Errorf("could not unmarshal yaml into Step.Flags: %w", err)
+		return fmt.Errorf("could not unmarshal yaml into Step.Flags at line %d: %w", node.Line, safeYAMLError(nil, err))
 	}
 	flags := make(Flags, 0, len(m))
 	for k, v := range m {

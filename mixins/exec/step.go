@@ -66,7 +66,9 @@ type Action struct {
 func LoadSteps(input []byte) ([]Step, error) {
 	actions, err := loadActions(input)
 	if err != nil {
-		return nil, fmt.Errorf("could unmarshal input:\n %s: %w", input, err)
+		// Porter prints the whole input here; mixbox names the line and key
+		// instead, so no part of a value (a secret) is quoted.
+		return nil, fmt.Errorf("could not unmarshal the step input: %w", err)
 	}
 	var steps []Step
 	for _, a := range actions {
@@ -81,7 +83,7 @@ func LoadSteps(input []byte) ([]Step, error) {
 func loadActions(input []byte) ([]Action, error) {
 	var raw map[string][]any
 	if err := yaml.Unmarshal(input, &raw); err != nil {
-		return nil, fmt.Errorf("could not unmarshal yaml into an action map of exec steps: %w", err)
+		return nil, fmt.Errorf("could not unmarshal yaml into an action map of exec steps: %w", safeYAMLError(input, err))
 	}
 	names := make([]string, 0, len(raw))
 	for name := range raw {
@@ -98,7 +100,7 @@ func loadActions(input []byte) ([]Action, error) {
 		}
 		var steps []Step
 		if err := yaml.Unmarshal(buf.Bytes(), &steps); err != nil {
-			return nil, err
+			return nil, safeYAMLError(buf.Bytes(), err)
 		}
 		actions = append(actions, Action{Name: name, Steps: steps})
 	}

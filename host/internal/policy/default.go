@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -28,15 +29,17 @@ type ExecStep struct {
 }
 
 // Default returns the default policy (docs/spec/policy.md, "Where a
-// policy comes from" 2) of a manifest whose exec steps are steps: native
-// mixins allowed, the Builtin limits, and the exec mixin granted exactly
-// what the steps name: their commands (a bare name also as ./name, a file
-// of the bundle directory, where Porter's exec mixin falls back to it), the
-// keys of their envs, their dirs outside /cnab/app, read-only mounts of the
-// files of their path outputs outside /cnab/app, and inheritEnv. A wasm
-// mixin it does not list gets what it declares (see ForModule).
-func Default(steps []ExecStep) *Policy {
-	p := &Policy{Native: NativeAllow, Defaults: Builtin(), Mixins: map[string]Mixin{}, Default: true}
+// policy comes from" 2) of a manifest whose exec steps are steps and whose
+// secrets reach commands through the env keys of secretEnv (SecretEnv):
+// native mixins allowed, the Builtin limits, and the exec mixin granted
+// exactly what the steps name: their commands (a bare name also as ./name,
+// a file of the bundle directory, where Porter's exec mixin falls back to
+// it), the keys of their envs, their dirs outside /cnab/app, read-only
+// mounts of the files of their path outputs outside /cnab/app, and
+// inheritEnv. A wasm mixin it does not list gets the part of its
+// declaration that is specific and keeps off the secrets (see Declared).
+func Default(steps []ExecStep, secretEnv map[string]string) *Policy {
+	p := &Policy{Native: NativeAllow, Defaults: Builtin(), Mixins: map[string]Mixin{}, Default: true, SecretEnv: secretEnv}
 	if len(steps) == 0 {
 		return p
 	}
@@ -84,18 +87,85 @@ func Default(steps []ExecStep) *Policy {
 	return p
 }
 
-// Declared returns what a wasm mixin gets under the default policy: the
-// commands and env its mixbox.mixin section declares ("*" any command), the
-// bundle mount, and the Builtin limits.
-func Declared(caps wasmabi.Capabilities) Mixin {
-	m := Mixin{Mount: true, Limits: Builtin()}
+// Refusal is a capability a mixin's mixbox.mixin section declares that the
+// default policy does not grant.
+type Refusal struct {
+	// What is the capability, as a policy names it: `exec "*"`, `env TOK`.
+	What string
+	// Why says why it is not granted by default.
+	Why string
+}
+
+// String returns "exec "*" (any command)".
+func (r Refusal) String() string { return r.What + " (" + r.Why + ")" }
+
+// Declared returns what a wasm mixin that declares caps gets under the
+// default policy: the bundle mount, the Builtin limits, and of its
+// declaration only what is specific and does not reach the run's secrets:
+// the commands it names, not "*" (any command), and the env keys that are
+// not in secretEnv (an env destination of a credential or sensitive
+// parameter, compared without regard to case). What it does not grant is
+// returned as refused, in the order declared. A declaration cannot ask for
+// inheritEnv, mounts or dirs (wasmabi.Capabilities has none): those only an
+// operator's policy grants.
+func Declared(caps wasmabi.Capabilities, secretEnv map[string]string) (m Mixin, refused []Refusal) {
+	m = Mixin{Mount: true, Limits: Builtin()}
 	for _, c := range caps.Exec {
-		if c != "" {
+		switch {
+		case c == "":
+		case c == "*":
+			refused = append(refused, Refusal{What: `exec "*"`, Why: "any command"})
+		case !slices.ContainsFunc(m.Exec, func(g ExecGrant) bool { return g.Command == c }):
 			m.Exec = append(m.Exec, ExecGrant{Command: c})
 		}
 	}
-	m.Env = slices.Clone(caps.Env)
-	return m
+	for _, k := range caps.Env {
+		if k == "" || slices.Contains(m.Env, k) {
+			continue
+		}
+		if what, ok := secretOf(secretEnv, k); ok {
+			refused = append(refused, Refusal{What: "env " + k, Why: "the env of " + what + ", a secret of this run"})
+			continue
+		}
+		m.Env = append(m.Env, k)
+	}
+	return m, refused
+}
+
+// secretOf returns what the secret passed in env key k is, if it is one.
+func secretOf(secretEnv map[string]string, k string) (string, bool) {
+	if what, ok := secretEnv[k]; ok {
+		return what, true
+	}
+	for _, key := range slices.Sorted(maps.Keys(secretEnv)) {
+		if strings.EqualFold(key, k) {
+			return secretEnv[key], true
+		}
+	}
+	return "", false
+}
+
+// Declaration returns, for a wasm mixin named mixin that declares caps,
+// what p grants it from that declaration and what of it p does not grant.
+// Only the default policy grants from a declaration; under an operator's
+// policy, or for a mixin the default policy lists (the exec mixin), both
+// are empty: the policy decides alone.
+func (p *Policy) Declaration(mixin string, caps wasmabi.Capabilities) (granted Mixin, refused []Refusal) {
+	if !p.grantsDeclaration(mixin) {
+		return Mixin{}, nil
+	}
+	return Declared(caps, p.SecretEnv)
+}
+
+// grantsDeclaration reports whether p grants mixin from its declaration:
+// the default policy, for a mixin it does not list and that is not the
+// exec mixin (granted what the manifest's exec steps name, even none).
+func (p *Policy) grantsDeclaration(mixin string) bool {
+	if p == nil || !p.Default || mixin == ExecMixin {
+		return false
+	}
+	_, listed := p.Mixins[mixin]
+	return !listed
 }
 
 // For returns the effective policy of mixin: its block, or for a mixin p
@@ -128,15 +198,13 @@ func (p *Policy) For(mixin string) Mixin {
 
 // ForModule returns the effective policy of the wasm mixin named mixin that
 // declares caps in its mixbox.mixin section: under the default policy a
-// mixin the policy does not list gets Declared(caps) with p's limits;
-// otherwise For(mixin).
+// mixin the policy does not list gets what Declared grants, with p's
+// limits; otherwise For(mixin). A mixin never widens its own grants.
 func (p *Policy) ForModule(mixin string, caps wasmabi.Capabilities) Mixin {
-	if p != nil && p.Default {
-		if _, ok := p.Mixins[mixin]; !ok {
-			m := Declared(caps)
-			m.Limits = p.Defaults.Or(Builtin())
-			return m
-		}
+	if p.grantsDeclaration(mixin) {
+		m, _ := Declared(caps, p.SecretEnv)
+		m.Limits = p.Defaults.Or(Builtin())
+		return m
 	}
 	return p.For(mixin)
 }

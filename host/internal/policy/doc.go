@@ -5,7 +5,7 @@
 // Everything not granted is denied. The zero Policy grants nothing.
 //
 //	p, err := policy.Parse(data)       // --policy FILE; errors wrap ErrInvalid
-//	// or p := policy.Default(steps)   // no file: the manifest's exec steps
+//	// or p := policy.Default(steps, policy.SecretEnv(m)) // no file: the manifest's exec steps
 //	m := p.For("helm3")                 // effective limits merged
 //	// or m, err := policy.ParseMixin(node, "policy") // one block alone (a mixin-test case)
 //	req := policy.Resolve(execRequest)  // cleaned dir, resolved path
@@ -20,7 +20,11 @@
 // /tmp/helm or ../helm, a command containing a slash must resolve under
 // /cnab/app, `..` in a dir cannot leave /cnab/app or a granted dir, and
 // LD_PRELOAD, LD_LIBRARY_PATH, PATH and BASH_ENV are refused in a request's
-// env even when the policy lists them.
+// env even when the policy lists them. A mixin never grants itself more
+// than Declared allows: under the default policy its own mixbox.mixin
+// section yields only named commands and env keys that carry no secret of
+// the run (SecretEnv); "*" and a credential's env come only from an
+// operator's policy.
 //
 // # Notes
 //

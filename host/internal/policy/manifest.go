@@ -33,6 +33,26 @@ func ExecSteps(m *manifest.Manifest) []ExecStep {
 	return out
 }
 
+// SecretEnv returns the env keys through which the manifest's secrets reach
+// commands, each with what it carries: the env destination of every
+// credential ("credential NAME") and of every sensitive parameter that has
+// no path destination ("sensitive parameter NAME"; its env is Porter's
+// default name when it declares none).
+func SecretEnv(m *manifest.Manifest) map[string]string {
+	out := map[string]string{}
+	for _, c := range m.Credentials {
+		if c.Env != "" {
+			out[c.Env] = "credential " + c.Name
+		}
+	}
+	for _, p := range m.Parameters {
+		if p.Sensitive && p.Path == "" {
+			out[p.EnvVar()] = "sensitive parameter " + p.Name
+		}
+	}
+	return out
+}
+
 // RenderedExecStep reads the grant of a rendered exec step from the stdin
 // its mixin gets ({action: [{exec: {...}}]}).
 func RenderedExecStep(stdin []byte) (ExecStep, bool) {

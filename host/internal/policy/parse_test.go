@@ -269,7 +269,7 @@ func TestPolicy_Marshal(t *testing.T) {
 
 func TestPolicy_Marshal_text(t *testing.T) {
 	t.Parallel()
-	p := Default([]ExecStep{{Command: "bash", EnvKeys: []string{"A"}}})
+	p := Default([]ExecStep{{Command: "bash", EnvKeys: []string{"A"}}}, nil)
 	out, err := p.Marshal()
 	require.NoError(t, err)
 	want := `apiVersion: mixbox/v1

@@ -63,21 +63,40 @@ func (p *Policy) Marshal() ([]byte, error) {
 		doc.Mixins = map[string]fileMixin{}
 	}
 	for name, m := range p.Mixins {
-		fm := fileMixin{
-			Env:        m.Env,
-			InheritEnv: m.InheritEnv,
-			Mounts:     m.Mounts,
-			Dirs:       m.Dirs,
-			fileLimits: limitsFile(m.Limits.Or(defaults), defaults),
-		}
-		if !m.Mount {
-			fm.Mount = new(bool)
-		}
-		for _, g := range m.Exec {
-			fm.Exec = append(fm.Exec, fileGrant(g))
-		}
-		doc.Mixins[name] = fm
+		doc.Mixins[name] = mixinFile(m, defaults)
 	}
+	return marshalYAML(doc)
+}
+
+// MarshalMixin returns the lines of a policy file that grant mixin m (its
+// limits taken as Builtin's): `mixins:` and the mixin's block, what an
+// operator adds to a policy to grant it.
+func MarshalMixin(name string, m Mixin) ([]byte, error) {
+	return marshalYAML(struct {
+		Mixins map[string]fileMixin `yaml:"mixins"`
+	}{map[string]fileMixin{name: mixinFile(m, Builtin())}})
+}
+
+// mixinFile returns m in the file format, with the limits that differ from
+// defaults.
+func mixinFile(m Mixin, defaults Limits) fileMixin {
+	fm := fileMixin{
+		Env:        m.Env,
+		InheritEnv: m.InheritEnv,
+		Mounts:     m.Mounts,
+		Dirs:       m.Dirs,
+		fileLimits: limitsFile(m.Limits.Or(defaults), defaults),
+	}
+	if !m.Mount {
+		fm.Mount = new(bool)
+	}
+	for _, g := range m.Exec {
+		fm.Exec = append(fm.Exec, fileGrant(g))
+	}
+	return fm
+}
+
+func marshalYAML(doc any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

@@ -109,7 +109,12 @@ type Policy struct {
 	// Defaults.
 	Mixins map[string]Mixin
 	// Default marks the default policy (no policy file): a wasm mixin it
-	// does not list gets what its mixbox.mixin section declares (see
-	// ForModule). It is not part of the file format.
+	// does not list gets what Declared grants of its mixbox.mixin section
+	// (see ForModule). It is not part of the file format.
 	Default bool
+	// SecretEnv maps the env keys that carry the run's secrets (the env
+	// destinations of credentials and sensitive parameters) to what each
+	// is ("credential token"): the default policy grants none of them from
+	// a mixin's declaration. Not part of the file format.
+	SecretEnv map[string]string
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/mixbox/mixbox/host/internal/errkind"
@@ -91,7 +93,7 @@ func (b *bundle) steps(action string) ([]manifest.Step, error) {
 
 // render builds the template data of a step, renders it and returns what
 // its mixin gets, and the values to mask from now on.
-func (b *bundle) render(ctx context.Context, action string, s manifest.Step, env map[string]string, outputs map[string][]byte) (step.Input, []string, error) {
+func (b *bundle) render(ctx context.Context, action string, s manifest.Step, env map[string]string, outputs map[string][]byte) (step.Input, []tmpl.Secret, error) {
 	outs := make(map[string]string, len(outputs))
 	for k, v := range outputs {
 		outs[k] = string(v)
@@ -106,7 +108,7 @@ func (b *bundle) render(ctx context.Context, action string, s manifest.Step, env
 		ResolvePath:  b.paths.onHost,
 	}, s)
 	if err != nil {
-		var sensitive []string
+		var sensitive []tmpl.Secret
 		if r != nil {
 			sensitive = r.Sensitive
 		}
@@ -126,15 +128,16 @@ func (b *bundle) render(ctx context.Context, action string, s manifest.Step, env
 	}, r.Sensitive, nil
 }
 
-// sensitiveOutputs returns the values of step outputs that are to be masked:
-// all but declared bundle outputs that are not sensitive (Porter's rule).
-func (b *bundle) sensitiveOutputs(outputs map[string][]byte) []string {
-	var vals []string
-	for name, v := range outputs {
+// sensitiveOutputs returns the step outputs that are to be masked: all but
+// declared bundle outputs that are not sensitive (Porter's rule). They are
+// values a mixin chose.
+func (b *bundle) sensitiveOutputs(outputs map[string][]byte) []tmpl.Secret {
+	var vals []tmpl.Secret
+	for _, name := range slices.Sorted(maps.Keys(outputs)) {
 		if o, ok := b.m.Output(name); ok && !o.Sensitive && !b.outputSensitiveInBundle(name) {
 			continue
 		}
-		vals = append(vals, string(v))
+		vals = append(vals, tmpl.Secret{Name: "output " + name, Value: string(outputs[name]), FromStep: true})
 	}
 	return vals
 }
@@ -212,9 +215,14 @@ func (b *bundle) fileParams(action string) map[string]string {
 }
 
 // decodeFileParams decodes the file parameters of the action in place, as
-// Porter's runtime does: missing files are skipped, "null" is deleted.
-func (b *bundle) decodeFileParams(action string) error {
-	for name, p := range b.fileParams(action) {
+// Porter's runtime does: missing files are skipped, "null" is deleted. It
+// returns the contents of the sensitive ones, decoded and as they came
+// (base64), to mask.
+func (b *bundle) decodeFileParams(action string) ([]tmpl.Secret, error) {
+	var secrets []tmpl.Secret
+	params := b.fileParams(action)
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		p := params[name]
 		if name == "porter-state" {
 			continue // the state bag is read by initialize
 		}
@@ -223,24 +231,41 @@ func (b *bundle) decodeFileParams(action string) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("read parameter %s: %w", name, err)
+			return secrets, fmt.Errorf("read parameter %s: %w", name, err)
 		}
 		if string(data) == "null" {
 			if err := os.Remove(p); err != nil {
-				return fmt.Errorf("remove parameter %s: %w", name, err)
+				return secrets, fmt.Errorf("remove parameter %s: %w", name, err)
 			}
 			continue
 		}
 		raw, err := base64.StdEncoding.DecodeString(string(data))
 		if err != nil {
-			return errkind.WithHint(fmt.Errorf("decode parameter %s: %w", name, err),
+			return secrets, errkind.WithHint(fmt.Errorf("decode parameter %s: %w", name, err),
 				fmt.Sprintf("a file parameter arrives base64-encoded at %s; set it as a parameter of the run or write base64 there", p))
 		}
+		if b.sensitiveParam(name) {
+			secrets = append(secrets, tmpl.Secret{Name: "parameter " + name, Value: string(raw)},
+				tmpl.Secret{Name: "parameter " + name, Value: string(data)})
+		}
 		if err := os.WriteFile(p, raw, 0o644); err != nil {
-			return fmt.Errorf("write parameter %s: %w", name, err)
+			return secrets, fmt.Errorf("write parameter %s: %w", name, err)
 		}
 	}
-	return nil
+	return secrets, nil
+}
+
+// sensitiveParam reports whether the parameter is sensitive: in the
+// manifest, or writeOnly in bundle.json.
+func (b *bundle) sensitiveParam(name string) bool {
+	if p, ok := b.m.Parameter(name); ok && p.Sensitive {
+		return true
+	}
+	if b.bundleJSON == nil {
+		return false
+	}
+	d, ok := b.bundleJSON.ParameterDefinition(name)
+	return ok && d.WriteOnly
 }
 
 func (b *bundle) stateVars() []state.Var {

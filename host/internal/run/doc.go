@@ -15,10 +15,15 @@
 //
 // # Security
 //
-// Everything a run prints goes through one masking writer that knows every
-// sensitive value (credentials, sensitive parameters and their object leaves,
-// undeclared step outputs, values a mixin masks), and the error Run returns is
-// masked too. A wasm mixin's exec calls run under its policy
+// A session holds two mask sets: the run's secrets (credentials, sensitive
+// parameters and their object leaves, sensitive file parameters), which mask
+// everything the run prints and the error Run returns, and the values
+// mixins chose (what they mask, undeclared step outputs), which mask only
+// what mixins print — so a mixin cannot scrub mixbox's own lines. Mixbox's
+// lines about a running step (denials, caps) reach the log through
+// step.IO.Log. A wasm mixin's own declaration is granted only as the
+// default policy allows (policy.Declared), and the run log says what was
+// not granted. A wasm mixin's exec calls run under its policy
 // (docs/spec/policy.md); a native mixin is not sandboxed, and the run log says
 // so.
 package run

@@ -10,7 +10,6 @@ import (
 
 	"github.com/mixbox/mixbox/host/internal/errkind"
 	"github.com/mixbox/mixbox/host/internal/hostexec"
-	"github.com/mixbox/mixbox/host/internal/mask"
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/wasm"
 	"github.com/mixbox/mixbox/wasmabi"
@@ -20,7 +19,7 @@ import (
 // policy of the manifest.
 func (s *session) policy(b *bundle) (*policy.Policy, error) {
 	if s.cfg.PolicyFile == "" {
-		return policy.Default(policy.ExecSteps(b.m)), nil
+		return policy.Default(policy.ExecSteps(b.m), policy.SecretEnv(b.m)), nil
 	}
 	data, err := os.ReadFile(s.cfg.PolicyFile)
 	if err != nil {
@@ -49,15 +48,16 @@ type execState struct {
 	replayFile string
 	recorder   *hostexec.Recorder
 	replayer   *hostexec.Replayer
-	set        *mask.Set
 	grants     *renderedGrants
 }
 
-// newExecState prepares the recorder or the replayer of a run.
-func newExecState(cfg Config, set *mask.Set) (*execState, error) {
-	x := &execState{replayFile: cfg.ReplayExec, set: set, grants: &renderedGrants{}}
+// newExecState prepares the recorder or the replayer of a run. maskText
+// masks what the recording holds: requests and results of mixins, masked
+// with every value of the run.
+func newExecState(cfg Config, maskText func(string) string) (*execState, error) {
+	x := &execState{replayFile: cfg.ReplayExec, grants: &renderedGrants{}}
 	if cfg.RecordExec != "" {
-		x.recorder = hostexec.NewRecorder(hostexec.RecorderOptions{Path: cfg.RecordExec, Mask: set.String})
+		x.recorder = hostexec.NewRecorder(hostexec.RecorderOptions{Path: cfg.RecordExec, Mask: maskText})
 	}
 	if cfg.ReplayExec != "" {
 		data, err := os.ReadFile(cfg.ReplayExec)
@@ -117,7 +117,7 @@ func (x *execState) replayUnused() error {
 // asked. Under the default policy the exec mixin's grants also take in what
 // its rendered steps name (a templated command), step by step.
 func (s *session) executor(name string, mp policy.Mixin, pol *policy.Policy, b *bundle, env []string) hostexec.Executor {
-	pe := &policyExec{mp: mp, env: env, root: s.paths.root, logger: s.deps.Logger, replayer: s.exec.replayer, set: s.set}
+	pe := &policyExec{mp: mp, env: env, root: s.paths.root, logger: s.deps.Logger, replayer: s.exec.replayer, mask: s.maskAll}
 	var exe hostexec.Executor = pe
 	if pol.Default && name == policy.ExecMixin {
 		exe = &withRendered{base: policy.ExecSteps(b.m), grants: s.exec.grants, next: *pe}
@@ -135,7 +135,7 @@ type policyExec struct {
 	root     string
 	logger   *slog.Logger
 	replayer *hostexec.Replayer
-	set      *mask.Set
+	mask     func(string) string // as the recording was masked
 }
 
 func (p *policyExec) Exec(ctx context.Context, c hostexec.Call) (wasmabi.ExecResult, error) {
@@ -144,7 +144,7 @@ func (p *policyExec) Exec(ctx context.Context, c hostexec.Call) (wasmabi.ExecRes
 		if e, ok := r.Next(); ok && !e.Match(c.Request.Command, c.Request.Args) {
 			masked := make([]string, len(c.Request.Args))
 			for i, a := range c.Request.Args {
-				masked[i] = p.set.String(a)
+				masked[i] = p.mask(a)
 			}
 			if e.Match(c.Request.Command, masked) {
 				c.Request.Args = masked
@@ -166,7 +166,7 @@ type withRendered struct {
 
 func (w *withRendered) Exec(ctx context.Context, c hostexec.Call) (wasmabi.ExecResult, error) {
 	pe := w.next
-	pe.mp = policy.Default(append(slices.Clone(w.base), w.grants.all()...)).For(policy.ExecMixin)
+	pe.mp = policy.Default(append(slices.Clone(w.base), w.grants.all()...), nil).For(policy.ExecMixin)
 	return pe.Exec(ctx, c)
 }
 

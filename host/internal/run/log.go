@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,28 +14,39 @@ import (
 )
 
 // runLog writes the run log in text (Porter's lines plus mixbox's step lines)
-// or JSON (one object per event). Everything it writes is masked.
+// or JSON (one object per event). Everything it writes is masked: mixbox's
+// own lines with the run's secrets, what mixins print with the run's
+// secrets and then with the values mixins chose (see RATIONALE.md, "Why can
+// a mixin not mask mixbox's own lines?").
 type runLog struct {
-	json bool
-	set  *mask.Set
-	out  io.Writer // the raw stdout
-	errw io.Writer // the raw stderr
+	json    bool
+	secrets *mask.Set
+	guest   *mask.Set
+	out     io.Writer // the raw stdout
+	errw    io.Writer // the raw stderr
 
-	mu     sync.Mutex // serialises JSON events
-	stdout *mask.Writer
+	mu     sync.Mutex   // serialises JSON events
+	stdout *mask.Writer // mixbox's own lines (text only)
 	stderr *mask.Writer
-	tail   *tailWriter // what stdout last ended with (text only)
+	// mixinOut and mixinErr carry what mixins print.
+	mixinOut *mask.Writer
+	mixinErr *mask.Writer
+	tail     *tailWriter // what stdout last ended with (text only)
 }
 
-func newRunLog(json bool, set *mask.Set, stdout, stderr io.Writer) *runLog {
-	l := &runLog{json: json, set: set, out: stdout, errw: stderr}
+func newRunLog(json bool, secrets, guest *mask.Set, stdout, stderr io.Writer) *runLog {
+	l := &runLog{json: json, secrets: secrets, guest: guest, out: stdout, errw: stderr}
 	if json {
-		l.stdout = mask.NewWriter(&lineWriter{log: l, stream: "stdout"}, set)
-		l.stderr = mask.NewWriter(&lineWriter{log: l, stream: "stderr"}, set)
+		l.mixinOut = mask.NewWriter(&lineWriter{log: l, stream: "stdout"}, secrets, guest)
+		l.mixinErr = mask.NewWriter(&lineWriter{log: l, stream: "stderr"}, secrets, guest)
+		l.stdout = mask.NewWriter(io.Discard, secrets) // own lines are events
+		l.stderr = mask.NewWriter(io.Discard, secrets)
 	} else {
 		l.tail = &tailWriter{w: stdout}
-		l.stdout = mask.NewWriter(l.tail, set)
-		l.stderr = mask.NewWriter(stderr, set)
+		l.stdout = mask.NewWriter(l.tail, secrets)
+		l.stderr = mask.NewWriter(stderr, secrets)
+		l.mixinOut = mask.NewWriter(l.tail, secrets, guest)
+		l.mixinErr = mask.NewWriter(stderr, secrets, guest)
 	}
 	return l
 }
@@ -58,7 +70,7 @@ func (t *tailWriter) Write(p []byte) (int, error) {
 // ownLine prints one of mixbox's own lines (not Porter's) on a line of its
 // own: after output that did not end its line, it starts a new one.
 func (l *runLog) ownLine(format string, args ...any) {
-	_ = l.stdout.Flush() // resolve held-back bytes first
+	l.flushMixin() // resolve held-back bytes first
 	if l.tail != nil {
 		l.tail.mu.Lock()
 		mid := l.tail.midLine
@@ -98,11 +110,25 @@ func (l *runLog) emit(e event) {
 	_, _ = l.out.Write(buf.Bytes()) // the log is best effort
 }
 
-// masked returns text with the run's sensitive values masked.
-func (l *runLog) masked(text string) string { return l.set.String(text) }
+// masked returns text with the run's secrets masked: mixbox's own text.
+func (l *runLog) masked(text string) string { return l.secrets.String(text) }
 
-// line prints a line of the text log on stdout (masked).
+// maskedAll returns text with the run's secrets masked, then the values
+// mixins chose: text that carries what mixins produced (a description
+// rendered with step outputs).
+func (l *runLog) maskedAll(text string) string { return l.guest.String(l.secrets.String(text)) }
+
+// flushMixin writes out what the mixin writers hold back, so that one of
+// mixbox's own lines comes after it.
+func (l *runLog) flushMixin() {
+	_ = l.mixinOut.Flush() // best effort, as all log writes
+	_ = l.mixinErr.Flush()
+}
+
+// line prints a line of the text log on stdout (masked), after what mixins
+// printed so far.
 func (l *runLog) line(format string, args ...any) {
+	l.flushMixin()
 	_, _ = fmt.Fprintf(l.stdout, format+"\n", args...)
 	_ = l.stdout.Flush()
 }
@@ -119,11 +145,24 @@ func (l *runLog) description(i, n int, desc string) {
 	if desc == "" {
 		return
 	}
+	desc = l.maskedAll(desc) // it may show an earlier step's outputs
 	if l.json {
-		l.emit(event{Event: "step_start", Step: i, Steps: n, Text: l.masked(desc)})
+		l.emit(event{Event: "step_start", Step: i, Steps: n, Text: desc})
 		return
 	}
 	l.line("%s", desc)
+}
+
+// stepLine writes one of mixbox's own lines about the running step (an exec
+// denial, a cap reached) after what the step printed so far: step.IO.Log.
+func (l *runLog) stepLine(line string) {
+	line = strings.TrimSuffix(line, "\n")
+	if l.json {
+		l.flushMixin()
+		l.emit(event{Event: "warning", Text: l.masked(line)})
+		return
+	}
+	l.ownLine("%s", line)
 }
 
 func (l *runLog) stepEnd(i, n int, r step.Runner, d time.Duration, stepErr error) {
@@ -154,8 +193,19 @@ func (l *runLog) warn(format string, args ...any) {
 		l.emit(event{Event: "warning", Text: msg})
 		return
 	}
+	l.flushMixin()
 	_, _ = fmt.Fprintf(l.stderr, "warning: %s\n", msg)
 	_ = l.stderr.Flush()
+}
+
+// info prints one of mixbox's own lines on stdout (an "info" event in JSON).
+func (l *runLog) info(format string, args ...any) {
+	msg := l.masked(fmt.Sprintf(format, args...))
+	if l.json {
+		l.emit(event{Event: "info", Text: msg})
+		return
+	}
+	l.ownLine("%s", msg)
 }
 
 func (l *runLog) debug(format string, args ...any) {
@@ -185,10 +235,11 @@ func (l *runLog) done(ran, n int, d time.Duration, runErr error) {
 }
 
 func (l *runLog) flush() {
+	l.flushMixin()
 	_ = l.stdout.Flush() // best effort, as all log writes
 	_ = l.stderr.Flush()
 	if l.json {
-		for _, w := range []*mask.Writer{l.stdout, l.stderr} {
+		for _, w := range []*mask.Writer{l.mixinOut, l.mixinErr} {
 			if lw, ok := w.Unwrap().(*lineWriter); ok {
 				lw.flushPartial()
 			}

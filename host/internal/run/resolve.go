@@ -15,6 +15,7 @@ import (
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/step"
 	"github.com/mixbox/mixbox/host/internal/wasm"
+	"github.com/mixbox/mixbox/wasmabi"
 )
 
 // mixinsDir is where installed mixins are: Options.MixinsDir (a CNAB path is
@@ -80,9 +81,25 @@ func (s *session) resolve(ctx context.Context, name string, b *bundle, env []str
 	}
 	for _, try := range order {
 		r, err := try()
-		if err != nil || r != nil {
-			return r, err
+		if err != nil {
+			return nil, err
 		}
+		if r == nil {
+			continue
+		}
+		wr, ok := r.(*wasm.Runner)
+		if !ok {
+			return r, nil
+		}
+		if wr.Info().NoABI() {
+			nr, err := s.noABI(name, tryNative)
+			if err != nil || nr != nil {
+				_ = wr.Close(ctx) // not used; a command module keeps nothing anyway
+				return nr, err
+			}
+		}
+		s.logDeclaration(name, wr.Capabilities(), pol)
+		return wr, nil
 	}
 	return nil, errkind.WithHint(fmt.Errorf("%w: mixin %s is not installed: looked in %s", errkind.ErrNotInstalled, name, strings.Join(looked, ", ")),
 		fmt.Sprintf("install it as %s (wasm) or %s (native), or point the mixins directory at the one that has it", wasmPath, nativePath))
@@ -126,4 +143,78 @@ func (s *session) wasmRunner(ctx context.Context, name, where string, bin []byte
 		Env:       envMap(env), // abi-v1 §2: copied from the action's environment when set
 		Logger:    s.deps.Logger,
 	}), nil
+}
+
+// noABI decides for a wasm mixin that imports no mixbox_v1 function ("abi:
+// none"), which cannot run commands: its native runtime runs instead when
+// one is installed and allowed (nr), else it runs as it is (nr nil). Either
+// way the run log says why, once.
+func (s *session) noABI(name string, tryNative func() (step.Runner, error)) (nr step.Runner, err error) {
+	const why = "its wasm build imports no mixbox_v1 function (abi: none), so it cannot run commands in the sandbox"
+	if !s.cfg.PreferNative { // with --prefer native the native runtime was tried first
+		nr, err = tryNative()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if nr != nil {
+		s.log.warn("mixin %s: %s; its native runtime %s runs instead", name, why, s.mixinPath(name, ""))
+		return nr, nil
+	}
+	s.log.warn("mixin %s: %s (a command it starts fails); it runs anyway, as no native runtime of it is installed and allowed, and it may not need any",
+		name, why)
+	return nil, nil
+}
+
+// logDeclaration says, once per mixin, what the default policy granted a
+// wasm mixin from its own mixbox.mixin section and what of it it did not,
+// with the policy lines that grant it (docs/spec/policy.md).
+func (s *session) logDeclaration(name string, caps wasmabi.Capabilities, pol *policy.Policy) {
+	granted, refused := pol.Declaration(name, caps)
+	if what := grantsText(granted); what != "" {
+		s.log.info("mixin %s: granted from its own mixbox.mixin section by the default policy: %s", name, what)
+	}
+	if len(refused) == 0 {
+		return
+	}
+	why := make([]string, len(refused))
+	for i, r := range refused {
+		why[i] = r.String()
+	}
+	asked := policy.Mixin{Env: caps.Env, Mount: true, Limits: policy.Builtin()}
+	for _, c := range caps.Exec {
+		if c != "" {
+			asked.Exec = append(asked.Exec, policy.ExecGrant{Command: c})
+		}
+	}
+	lines, _ := policy.MarshalMixin(name, asked) // a policy block of names always marshals
+	s.log.warn("mixin %s declares what the default policy does not grant it: %s. A mixin cannot grant itself these; "+
+		"an operator grants them with a policy file (mixbox run --policy FILE, starting from what --print-policy prints) holding:\n%s",
+		name, strings.Join(why, ", "), indent(string(lines), "    "))
+}
+
+// grantsText names the commands and env keys of m: "exec helm, kubectl; env
+// KUBECONFIG", "" for none.
+func grantsText(m policy.Mixin) string {
+	var parts []string
+	if len(m.Exec) > 0 {
+		cmds := make([]string, len(m.Exec))
+		for i, g := range m.Exec {
+			cmds[i] = g.Command
+		}
+		parts = append(parts, "exec "+strings.Join(cmds, ", "))
+	}
+	if len(m.Env) > 0 {
+		parts = append(parts, "env "+strings.Join(m.Env, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// indent prefixes every line of text with prefix, without a final newline.
+func indent(text, prefix string) string {
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/state"
 	"github.com/mixbox/mixbox/host/internal/step"
+	"github.com/mixbox/mixbox/host/internal/tmpl"
 )
 
 // session is one run: everything it keeps from start to end. It is created
@@ -25,7 +26,14 @@ type session struct {
 	cfg   Config
 	deps  Deps
 	paths paths
-	set   *mask.Set // the run's sensitive values
+	// secrets are the sensitive values the run was given (credentials,
+	// sensitive parameters and their fields, sensitive outputs of earlier
+	// runs): masked in everything mixbox prints.
+	secrets *mask.Set
+	// guest are the values mixins chose (mask() calls, step outputs): masked
+	// in what mixins print, never in mixbox's own lines.
+	guest *mask.Set
+	short map[string]bool // names of values reported too short to mask
 	log   *runLog
 	exec  *execState // recorder, replayer and rendered grants
 }
@@ -51,10 +59,42 @@ func newSession(cfg Config, deps Deps) (*session, error) {
 			return nil, fmt.Errorf("%w: %w", errkind.ErrUsage, errkind.Of(errkind.ErrRoot, fmt.Errorf("cnab root %s is not a directory", cfg.Root)))
 		}
 	}
-	s := &session{cfg: cfg, deps: deps, paths: newPaths(cfg.Root), set: mask.NewSet()}
-	s.log = newRunLog(cfg.JSONLog, s.set, cfg.Stdout, cfg.Stderr)
+	s := &session{cfg: cfg, deps: deps, paths: newPaths(cfg.Root), secrets: mask.NewSet(), guest: mask.NewSet(), short: map[string]bool{}}
+	s.log = newRunLog(cfg.JSONLog, s.secrets, s.guest, cfg.Stdout, cfg.Stderr)
 	return s, nil
 }
+
+// addSecrets masks values from now on: the run's own in everything, those
+// a step produced in what mixins print. A value or line too short to mask
+// is said once per name in the run log, by name, never by content.
+func (s *session) addSecrets(secrets []tmpl.Secret) {
+	for _, sec := range secrets {
+		short := s.secrets.Add
+		if sec.FromStep {
+			short = s.addGuest
+		}
+		if short := short(sec.Value); short.Any() && !s.short[sec.Name] {
+			s.short[sec.Name] = true
+			s.log.warn("%s is sensitive, but %s", sec.Name, short)
+		}
+	}
+}
+
+// addGuest masks v, a value a mixin chose, in what mixins print. What
+// mixins print is masked with the run's secrets first, so v is also added
+// as that masking leaves it: a step output that quotes a credential is then
+// masked whole, as Porter masks it.
+func (s *session) addGuest(v string) mask.Short {
+	short := s.guest.Add(v)
+	if m := s.secrets.String(v); m != v {
+		s.guest.Add(m)
+	}
+	return short
+}
+
+// maskAll returns text with the run's secrets masked, then the values
+// mixins chose: for text that carries what a mixin produced.
+func (s *session) maskAll(text string) string { return s.guest.String(s.secrets.String(text)) }
 
 // Run runs cfg's action. Whatever happens after the manifest was loaded and
 // the state unpacked, outputs produced so far and porter-state are written
@@ -74,13 +114,19 @@ func Run(ctx context.Context, deps Deps, cfg Config) (Report, error) {
 	return rep, s.maskErr(err)
 }
 
-// maskErr returns err with the run's sensitive values masked in its text,
-// keeping the chain.
+// maskErr returns err with the run's secrets masked in its text, keeping
+// the chain. The values mixins chose are not masked here: the final error
+// is mixbox's own text, which a mixin cannot scrub (what a native mixin
+// printed in it is masked by runSteps).
 func (s *session) maskErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	return errkind.Masked(err, s.set.String(err.Error()))
+	masked := errkind.Masked(err, s.secrets.String(err.Error()))
+	if hint := errkind.Hint(err); hint != "" {
+		return errkind.WithHint(masked, s.secrets.String(hint)) // a hint may name a path or a value too
+	}
+	return masked
 }
 
 func (s *session) run(ctx context.Context) (Report, error) {
@@ -96,7 +142,7 @@ func (s *session) run(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	exec, err := newExecState(s.cfg, s.set)
+	exec, err := newExecState(s.cfg, s.maskAll)
 	if err != nil {
 		return rep, err
 	}
@@ -131,7 +177,7 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 			return fmt.Errorf("%w: %s step %d not started: %w", errkind.ErrStep, action, i+1, context.Cause(ctx))
 		}
 		in, sensitive, err := b.render(ctx, action, ps.step, envm, rep.Outputs)
-		s.set.Add(sensitive...)
+		s.addSecrets(sensitive)
 		if err != nil {
 			return err
 		}
@@ -140,7 +186,10 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		}
 		s.log.description(i+1, n, in.Description)
 		in.Index = i + 1
-		sio := step.IO{Stdout: s.log.stdout, Stderr: s.log.stderr, Mask: func(v string) { s.set.Add(v) }, Debug: s.cfg.Debug}
+		sio := step.IO{
+			Stdout: s.log.mixinOut, Stderr: s.log.mixinErr, Log: s.log.stepLine, Debug: s.cfg.Debug,
+			Mask: func(v string) { s.addGuest(v) },
+		}
 		began := time.Now()
 		res, stepErr := ps.runner.Run(ctx, in, sio)
 		replayErr := s.exec.replayErr()
@@ -152,8 +201,12 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		for k, v := range res.Outputs {
 			rep.Outputs[k] = v
 		}
-		s.set.Add(b.sensitiveOutputs(res.Outputs)...)
+		s.addSecrets(b.sensitiveOutputs(res.Outputs))
 		applyErr := b.applyStepOutputs(action, res.Outputs)
+		if stepErr != nil && ps.runner.Form() == step.FormNative {
+			// A native mixin's error quotes what it printed on stderr.
+			stepErr = errkind.Masked(stepErr, s.maskAll(stepErr.Error()))
+		}
 		s.log.stepEnd(i+1, n, ps.runner, time.Since(began), stepErr)
 		if stepErr != nil {
 			err := stepFailed(action, i+1, ps.runner, stepErr)
@@ -181,7 +234,9 @@ func (s *session) initialize(b *bundle) error {
 			return fmt.Errorf("create %s: %w", dir, err)
 		}
 	}
-	if err := b.decodeFileParams(s.cfg.Action); err != nil {
+	secrets, err := b.decodeFileParams(s.cfg.Action)
+	s.addSecrets(secrets)
+	if err != nil {
 		return err
 	}
 	data, err := os.ReadFile(s.paths.stateBag())

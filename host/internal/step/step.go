@@ -50,9 +50,17 @@ type Input struct {
 // IO is where a step's output goes. Stdout and Stderr are already masking
 // writers; Mask adds a value to mask for the rest of the run.
 type IO struct {
+	// Stdout and Stderr receive what the mixin prints: masked with the
+	// run's secrets and with the values mixins masked.
 	Stdout io.Writer
 	Stderr io.Writer
-	// Mask declares a value sensitive for the rest of the run. May be nil.
+	// Log writes one of mixbox's own lines about the step (an exec call the
+	// policy refused, a cap reached) to the run log, after what the step
+	// printed so far. It is masked with the run's secrets only, so a mixin
+	// cannot scrub it. Nil writes the line to Stdout.
+	Log func(line string)
+	// Mask declares a value sensitive for the rest of the run, in what
+	// mixins print. May be nil.
 	Mask func(value string)
 	// Debug is true when debug output is on (--debug / PORTER_DEBUG).
 	Debug bool

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -41,7 +42,19 @@ type Data struct {
 	Values map[string]any
 	// Sensitive are the values to mask while the step runs: non-empty,
 	// unique, in a stable order.
-	Sensitive []string
+	Sensitive []Secret
+}
+
+// Secret is a value to mask, with what it is.
+type Secret struct {
+	// Name says what the value is, for the run log, e.g. "credential
+	// token" or "a field of parameter config". It never holds the value.
+	Name string
+	// Value is the value.
+	Value string
+	// FromStep is true for an output of an earlier step of this run: a
+	// value a mixin chose, not one the run was given.
+	FromStep bool
 }
 
 // objectValue is an object parameter: its fields are addressable in
@@ -65,43 +78,48 @@ func compactJSON(v any) string {
 
 // sensitiveSet collects sensitive values in insertion order.
 type sensitiveSet struct {
-	vals []string
+	vals []Secret
 }
 
-func (s *sensitiveSet) add(v string) {
-	if strings.TrimSpace(v) == "" || slices.Contains(s.vals, v) {
+func (s *sensitiveSet) add(name, v string) { s.addSecret(Secret{Name: name, Value: v}) }
+
+func (s *sensitiveSet) addSecret(sec Secret) {
+	if strings.TrimSpace(sec.Value) == "" || slices.ContainsFunc(s.vals, func(o Secret) bool { return o.Value == sec.Value }) {
 		return
 	}
-	s.vals = append(s.vals, v)
+	s.vals = append(s.vals, sec)
 }
 
 // addObject adds every leaf of an object parameter and the JSON of every
-// nested object or array.
-func (s *sensitiveSet) addObject(v any) {
+// nested object or array, named as fields of name.
+func (s *sensitiveSet) addObject(name string, v any) {
+	var items []any
 	switch t := v.(type) {
 	case objectValue:
-		for _, x := range t {
-			s.addNested(x)
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			items = append(items, t[k])
 		}
 	case map[string]any:
-		for _, x := range t {
-			s.addNested(x)
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			items = append(items, t[k])
 		}
 	case []any:
-		for _, x := range t {
-			s.addNested(x)
-		}
+		items = t
+	}
+	for _, x := range items {
+		s.addNested(name, x)
 	}
 }
 
-func (s *sensitiveSet) addNested(v any) {
+func (s *sensitiveSet) addNested(name string, v any) {
+	field := "a field of " + name
 	switch v.(type) {
 	case map[string]any, []any:
-		s.add(compactJSON(v))
-		s.addObject(v)
+		s.add(field, compactJSON(v))
+		s.addObject(name, v)
 	case nil:
 	default:
-		s.add(fmt.Sprint(v))
+		s.add(field, fmt.Sprint(v))
 	}
 }
 
@@ -149,8 +167,8 @@ func BuildData(ctx context.Context, in Input) (*Data, error) {
 			val = decodeObject(val.(string))
 		}
 		if p.Sensitive {
-			sens.add(fmt.Sprint(val))
-			sens.addObject(val)
+			sens.add("parameter "+p.Name, fmt.Sprint(val))
+			sens.addObject("parameter "+p.Name, val)
 		}
 		params[p.Name] = val
 	}
@@ -167,7 +185,7 @@ func BuildData(ctx context.Context, in Input) (*Data, error) {
 		default:
 			return nil, fmt.Errorf("build template data: %w: credential %s is malformed", manifest.ErrMalformedCredential, c.Name)
 		}
-		sens.add(val)
+		sens.add("credential "+c.Name, val)
 		creds[c.Name] = val
 	}
 	bun["credentials"] = creds
@@ -196,7 +214,7 @@ func BuildData(ctx context.Context, in Input) (*Data, error) {
 		if o, ok := m.Output(name); ok && !o.Sensitive {
 			continue
 		}
-		sens.add(val)
+		sens.addSecret(Secret{Name: "output " + name, Value: val, FromStep: true})
 	}
 	for _, name := range m.TemplatedOutputs() {
 		if in.Bundle != nil && !sourcedParamApplies(in.Bundle, "", name, in.Action) {
@@ -213,7 +231,7 @@ func BuildData(ctx context.Context, in Input) (*Data, error) {
 		}
 		outputs[name] = val
 		if o, _ := m.Output(name); o.Sensitive {
-			sens.add(val)
+			sens.add("output "+name, val)
 		}
 	}
 	bun["outputs"] = outputs
@@ -240,7 +258,7 @@ func BuildData(ctx context.Context, in Input) (*Data, error) {
 		}
 		outs[ref.Output] = val
 		if b := depBundles[ref.Dependency]; b != nil && b.IsOutputSensitive(ref.Output) {
-			sens.add(val)
+			sens.add("output "+ref.Output+" of dependency "+ref.Dependency, val)
 		}
 	}
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/cbroglie/mustache"
@@ -27,7 +28,7 @@ type Result struct {
 	// Stdin is the mixin's stdin: {<action>: [<rendered step>]} as YAML.
 	Stdin []byte
 	// Sensitive are the values to mask while the step runs.
-	Sensitive []string
+	Sensitive []Secret
 }
 
 // RenderStep builds the data for step and renders it. Errors name the
@@ -88,7 +89,7 @@ func Render(m *manifest.Manifest, step manifest.Step, values map[string]any) (ou
 	var parsed any
 	if err := yaml.Unmarshal(buf.Bytes(), &parsed); err != nil {
 		return nil, fmt.Errorf("%s: %w: %w; quote the templated value in porter.yaml (line %d)",
-			where, ErrInvalidRenderedYAML, err, step.Line())
+			where, ErrInvalidRenderedYAML, unquoted(err), step.Line())
 	}
 	out, ok := manifest.Normalize(parsed).(map[string]any)
 	if !ok || len(out) != 1 {
@@ -96,6 +97,29 @@ func Render(m *manifest.Manifest, step manifest.Step, values map[string]any) (ou
 	}
 	return out, nil
 }
+
+// unquoted returns err, a yaml.v3 error on the rendered step, with what it
+// quotes of the document left out: an anchor's or a key's name, a value's
+// first characters. Rendered, the step holds secrets, and a part of one
+// (an anchor named by a value that starts with '*') is not masked. The
+// result unwraps to err.
+func unquoted(err error) error {
+	quoted := regexp.MustCompile("'[^']*'|`[^`]*`|\"(?:[^\"\\\\]|\\\\.)*\"")
+	text := quoted.ReplaceAllString(err.Error(), "(…)")
+	if text == err.Error() {
+		return err
+	}
+	return &unquotedError{text: text, err: err}
+}
+
+// unquotedError is an error whose text leaves out what its cause quotes.
+type unquotedError struct {
+	text string
+	err  error
+}
+
+func (e *unquotedError) Error() string { return e.text }
+func (e *unquotedError) Unwrap() error { return e.err }
 
 // Description returns the description of a rendered step, or "".
 func Description(rendered map[string]any) string {

@@ -200,7 +200,7 @@ images:
 			require.Equal(t, tc.want, string(res.Stdin))
 			require.Equal(t, tc.wantDesc, res.Description)
 			if tc.wantSensitive != nil {
-				require.ElementsMatch(t, tc.wantSensitive, res.Sensitive)
+				require.ElementsMatch(t, tc.wantSensitive, secretValues(res.Sensitive))
 			}
 		})
 	}
@@ -256,7 +256,7 @@ install:
 			require.NoError(t, err)
 			outs := got.Values["bundle"].(map[string]any)["outputs"].(map[string]any)
 			require.Equal(t, tc.wantMsg, outs["msg"])
-			require.Equal(t, tc.wantSensitive, got.Sensitive)
+			require.Equal(t, tc.wantSensitive, secretValues(got.Sensitive))
 		})
 	}
 }
@@ -268,4 +268,60 @@ func TestMarshalStdin(t *testing.T) {
 	got, err := tmpl.MarshalStdin("status", step)
 	require.NoError(t, err)
 	require.Equal(t, "status:\n  - exec:\n      a: |-\n        line1\n        line2\n      e: null\n      z: 0.1\n", string(got))
+}
+
+// secretValues returns the values of secrets, in order.
+func secretValues(secrets []tmpl.Secret) []string {
+	var out []string
+	for _, s := range secrets {
+		out = append(out, s.Value)
+	}
+	return out
+}
+
+// TestBuildData_secretNames: every value to mask says what it is, and a
+// step output says it came from a step.
+func TestBuildData_secretNames(t *testing.T) {
+	t.Parallel()
+	const man = header + `parameters:
+  - {name: cfg, type: object, sensitive: true}
+credentials:
+  - {name: token, env: TOKEN}
+install:
+  - exec:
+      a: x
+`
+	m, err := manifest.Parse([]byte(man))
+	require.NoError(t, err)
+	got, err := tmpl.BuildData(testCtx, tmpl.Input{
+		Manifest: m, Action: "install",
+		Env:     map[string]string{"CFG": `{"user":"admin-user","n":{"k":"nested-val"}}`, "TOKEN": "tok-123456"},
+		Outputs: map[string]string{"made": "step-made-secret"},
+	})
+	require.NoError(t, err)
+	want := []tmpl.Secret{
+		{Name: "parameter cfg", Value: `{"n":{"k":"nested-val"},"user":"admin-user"}`},
+		{Name: "a field of parameter cfg", Value: `{"k":"nested-val"}`},
+		{Name: "a field of parameter cfg", Value: "nested-val"},
+		{Name: "a field of parameter cfg", Value: "admin-user"},
+		{Name: "credential token", Value: "tok-123456"},
+		{Name: "output made", Value: "step-made-secret", FromStep: true},
+	}
+	require.Equal(t, want, got.Sensitive)
+}
+
+// TestRender_yamlErrorQuotesNoValue: a secret rendered where YAML reads it
+// as syntax (an alias, '*name') breaks the step; the error says where, and
+// quotes nothing of the document, so no part of the secret is printed.
+func TestRender_yamlErrorQuotesNoValue(t *testing.T) {
+	t.Parallel()
+	m, err := manifest.Parse([]byte(header + "credentials:\n  - {name: pw, env: PW}\ninstall:\n  - exec:\n      a: ${ bundle.credentials.pw }\n"))
+	require.NoError(t, err)
+	steps, err := m.Steps("install")
+	require.NoError(t, err)
+	_, err = tmpl.RenderStep(testCtx, tmpl.Input{Manifest: m, Action: "install", Env: map[string]string{"PW": "*Sup3rS3cretPw"}}, steps[0])
+	require.ErrorIs(t, err, tmpl.ErrInvalidRenderedYAML)
+	require.NotContains(t, err.Error(), "Sup3r")
+	require.Contains(t, err.Error(), "unknown anchor (…) referenced")
+	require.Contains(t, err.Error(), "quote the templated value in porter.yaml (line")
 }

@@ -72,7 +72,7 @@ func pingInstance(tb testing.TB) (api.Function, *instance) {
 	e := newEngine(tb, EngineOptions{})
 	m := load(tb, e, "ping")
 	inst := &instance{mixin: "probe", step: "bench", limits: withDefaults(policy.Limits{}),
-		stdout: io.Discard, stderr: io.Discard, runLog: io.Discard,
+		stdout: io.Discard, stderr: io.Discard, runLog: func(string) {},
 		logger: slog.New(slog.DiscardHandler), outputs: map[string][]byte{}}
 	ctx := withInstance(testCtx, inst)
 	mod, err := e.rt.InstantiateModule(ctx, m.compiled, wazero.NewModuleConfig().WithName(""))

@@ -56,6 +56,11 @@ type Info struct {
 	Exports   []Export `json:"exports"`
 	// Metadata is the mixbox.mixin custom section, nil when absent.
 	Metadata *wasmabi.Metadata `json:"metadata,omitempty"`
+	// Exec says whether the module can run host commands: it imports
+	// mixbox_v1.exec. A module that imports no mixbox_v1 function at all
+	// ("abi: none", see NoABI) is a plain WASI program: it runs, but a
+	// command it starts fails, as WASI has no way to start one.
+	Exec bool `json:"exec"`
 	// Accepted says whether this host would run the module; Reason says why
 	// not.
 	Accepted bool   `json:"accepted"`
@@ -162,6 +167,7 @@ func checkModule(name, version string, bin []byte, sigs hostSigs) (*parsed, Info
 		}
 		if imp.Module == wasmabi.Module {
 			info.ABI = wasmabi.Module
+			info.Exec = info.Exec || imp.Name == wasmabi.FuncExec
 		}
 		want, ok := funcs[imp.Name]
 		if !ok {
@@ -252,6 +258,13 @@ func checkExports(p *parsed, add func(cause error, msg string)) string {
 		add(ErrMissingExport, fmt.Sprintf("it exports memory as a %s; memory must be the module's linear memory", got.Kind))
 	}
 	return kind
+}
+
+// NoABI reports whether the module imports no mixbox_v1 function: built
+// without the mixbox guest SDK, it cannot run commands, write outputs or
+// mask values ("abi: none"), whatever its metadata declares.
+func (i Info) NoABI() bool {
+	return !slices.ContainsFunc(i.Imports, func(imp Import) bool { return imp.Module == wasmabi.Module })
 }
 
 // moduleErr turns a parse error into the user-facing module check error.

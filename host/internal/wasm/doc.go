@@ -33,7 +33,13 @@
 // enforced by closing the module when its context is done, and capped log
 // and output bytes. Host functions bounds-check every pointer in 64-bit
 // arithmetic, copy guest bytes before returning, never trap and recover
-// their own panics into E_INTERNAL.
+// their own panics into E_INTERNAL. What the guest writes to its log (log
+// calls, its own stdout and stderr) has terminal control characters escaped
+// (package termsafe); streamed command output passes through as it is. A
+// guest may mask at most 10,000 values (256 KiB) per step; mixbox's own lines
+// about the step go through step.IO.Log, which the guest's values do not
+// mask. When the log cap cuts the stream, the masking writers drop what
+// they hold back, so no first part of a secret is printed.
 //
 // A reactor's steps see nothing of each other: before every step its memory
 // (contents and size), its mutable globals (exported to the host under

@@ -53,6 +53,7 @@ type stdio struct {
 	mu             sync.Mutex
 	stdout, stderr bytes.Buffer
 	masked         []string
+	lines          []string // step.IO.Log: mixbox's own lines
 }
 
 type lockedWriter struct {
@@ -75,8 +76,21 @@ func (s *stdio) io(debug bool) step.IO {
 			defer s.mu.Unlock()
 			s.masked = append(s.masked, v)
 		},
+		Log:   s.logLine,
 		Debug: debug,
 	}
+}
+
+func (s *stdio) logLine(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, line)
+}
+
+func (s *stdio) logged() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.lines, "\n")
 }
 
 func (s *stdio) out() string {

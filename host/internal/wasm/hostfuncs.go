@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -17,7 +18,9 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/mixbox/mixbox/host/internal/hostexec"
+	"github.com/mixbox/mixbox/host/internal/mask"
 	"github.com/mixbox/mixbox/host/internal/policy"
+	"github.com/mixbox/mixbox/host/internal/termsafe"
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
@@ -38,7 +41,11 @@ type instance struct {
 	executor hostexec.Executor
 	stdout   io.Writer // capped guest log writers
 	stderr   io.Writer
-	runLog   io.Writer // the run log (the step's stdout), uncapped, masked
+	// guestOut and guestErr are the guest's own stdout and stderr: capped,
+	// control characters escaped.
+	guestOut *termsafe.Writer
+	guestErr *termsafe.Writer
+	runLog   func(line string) // mixbox's own lines, uncapped, not maskable by the guest
 	mask     func(string)
 	debug    bool
 	logger   *slog.Logger
@@ -50,7 +57,24 @@ type instance struct {
 	response  []byte
 	staged    bool
 	denials   []string
+	masks     maskQuota
 }
+
+// maskQuota counts the values a guest masked in one step.
+type maskQuota struct {
+	count     int
+	bytes     int64
+	capSaid   bool // the one warning that the cap was reached is out
+	shortSaid bool // the one warning about a value too short to mask is out
+}
+
+// The caps on the values a guest may mask in one step (mixbox_v1.mask);
+// past them mask returns E_LIMIT. Masking stays linear in the output
+// whatever the count, but each value costs memory and rebuild time.
+const (
+	maxMaskValues = 10_000
+	maxMaskBytes  = 256 << 10
+)
 
 type instanceKey struct{}
 
@@ -132,7 +156,18 @@ func (in *instance) deny(reason string) {
 	in.mu.Lock()
 	in.denials = append(in.denials, reason)
 	in.mu.Unlock()
-	_, _ = fmt.Fprintf(in.runLog, "WARN %s: exec denied: %s\n", in.step, reason) // best effort: the user's console
+	in.flushGuest()
+	in.runLog(fmt.Sprintf("WARN %s: exec denied: %s", in.step, reason))
+}
+
+// flushGuest writes out what the escapers of the guest's own streams hold
+// back (an incomplete UTF-8 sequence), so that what follows comes after it.
+func (in *instance) flushGuest() {
+	for _, w := range []*termsafe.Writer{in.guestOut, in.guestErr} {
+		if w != nil {
+			_ = w.Flush() // the capped writer never fails
+		}
+	}
 }
 
 // responseRead implements mixbox_v1.response_read.
@@ -213,11 +248,15 @@ func (in *instance) log(mem memory, level int32, msgPtr, msgLen uint32) wasmabi.
 	case wasmabi.LevelError:
 		w, prefix = in.stderr, "ERROR "
 	}
-	line := make([]byte, 0, len(prefix)+len(msg)+1)
-	line = append(append(line, prefix...), msg...)
-	if len(msg) == 0 || msg[len(msg)-1] != '\n' {
+	// Control characters are escaped, so a log line cannot move the cursor
+	// or pass for one of mixbox's own lines.
+	text := termsafe.Escape(string(msg))
+	line := make([]byte, 0, len(prefix)+len(text)+1)
+	line = append(append(line, prefix...), text...)
+	if len(text) == 0 || text[len(text)-1] != '\n' {
 		line = append(line, '\n')
 	}
+	in.flushGuest()
 	_, _ = w.Write(line) // the capped writer never fails; a broken console must not fail the guest
 	return 0
 }
@@ -228,9 +267,35 @@ func (in *instance) maskValue(mem memory, valPtr, valLen uint32) wasmabi.Status 
 	if !ok {
 		return wasmabi.EFault
 	}
-	if len(val) > 0 && in.mask != nil {
-		in.mask(string(val))
+	if strings.TrimSpace(string(val)) == "" || in.mask == nil {
+		return 0 // ignored, as an empty value
 	}
+	in.mu.Lock()
+	q := &in.masks
+	if mask.TooShort(string(val)) {
+		say := !q.shortSaid
+		q.shortSaid = true
+		in.mu.Unlock()
+		if say {
+			in.runLog(fmt.Sprintf("WARN %s: mixin %s asked to mask a value shorter than %d characters; such values are not masked",
+				in.step, in.mixin, mask.MinLen))
+		}
+		return 0
+	}
+	if q.count >= maxMaskValues || q.bytes+int64(len(val)) > maxMaskBytes {
+		say := !q.capSaid
+		q.capSaid = true
+		in.mu.Unlock()
+		if say {
+			in.runLog(fmt.Sprintf("WARN %s: mixin %s masked %d values (%s) in one step, the cap of %d values or %s; the values it masks past the cap are not masked (mixbox_v1.mask returns E_LIMIT)",
+				in.step, in.mixin, q.count, sizeString(q.bytes), maxMaskValues, sizeString(maxMaskBytes)))
+		}
+		return wasmabi.ELimit
+	}
+	q.count++
+	q.bytes += int64(len(val))
+	in.mu.Unlock()
+	in.mask(string(val))
 	return 0
 }
 

@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mixbox/mixbox/host/internal/mask"
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/wasmabi"
 )
@@ -20,10 +22,10 @@ func newInstance(t testing.TB, l policy.Limits) (*instance, *fakeMem, *stdio) {
 	s := &stdio{}
 	sio := s.io(false)
 	l = withDefaults(l)
-	b := &logBudget{left: l.LogBytes, limit: l.LogBytes, notice: sio.Stderr}
+	b := &logBudget{left: l.LogBytes, limit: l.LogBytes, notice: sio.Log}
 	return &instance{
 		mixin: "probe", step: "install step 1", limits: l, executor: &fakeExecutor{},
-		stdout: cappedWriter{b, sio.Stdout}, stderr: cappedWriter{b, sio.Stderr}, runLog: sio.Stdout,
+		stdout: cappedWriter{b, sio.Stdout}, stderr: cappedWriter{b, sio.Stderr}, runLog: sio.Log,
 		mask: sio.Mask, logger: slog.New(slog.DiscardHandler), outputs: map[string][]byte{},
 	}, &fakeMem{buf: make([]byte, 65536)}, s
 }
@@ -84,8 +86,8 @@ func TestInstance_Exec(t *testing.T) {
 				_, denials := in.result()
 				require.Len(t, denials, 1)
 				assert.Contains(t, denials[0], "not granted")
-				assert.Contains(t, s.out(), "WARN install step 1: exec denied")
-				assert.NotContains(t, s.err(), "exec denied", "a denial goes to the run log, on stdout")
+				assert.Contains(t, s.logged(), "WARN install step 1: exec denied")
+				assert.NotContains(t, s.out()+s.err(), "exec denied", "a denial goes to the run log, not through the guest's streams")
 			}
 		})
 	}
@@ -102,7 +104,8 @@ func TestInstance_ExecNilExecutorDenies(t *testing.T) {
 }
 
 // TestInstance_Deny pins where a denied exec call is reported: the run log
-// (stdout) at warn level, never stderr, and outside the guest's log cap.
+// (step.IO.Log, which a guest cannot mask) at warn level, never the guest's
+// streams, and outside the guest's log cap.
 func TestInstance_Deny(t *testing.T) {
 	t.Parallel()
 	rmDenied := wasmabi.EDenied.Error() + ": command rm is not granted to mixin probe (no exec rule names it)" // fakeExecutor's
@@ -113,13 +116,15 @@ func TestInstance_Deny(t *testing.T) {
 		logBytes   int64
 		guestLog   string // written by the guest before the call
 		wantStdout string
+		wantLog    string
 	}{
 		{name: "refused by the policy", req: `{"command":"rm"}`,
-			wantStdout: "WARN install step 1: exec denied: " + rmDenied + "\n"},
+			wantLog: "WARN install step 1: exec denied: " + rmDenied},
 		{name: "no executor", req: `{"command":"helm"}`, noExecutor: true,
-			wantStdout: `WARN install step 1: exec denied: exec "helm" refused: the policy grants mixin probe no exec` + "\n"},
+			wantLog: `WARN install step 1: exec denied: exec "helm" refused: the policy grants mixin probe no exec`},
 		{name: "after the log cap is spent", req: `{"command":"rm"}`, logBytes: 4, guestLog: "0123456789",
-			wantStdout: "0123WARN install step 1: exec denied: " + rmDenied + "\n"},
+			wantStdout: "0123", wantLog: "mixbox: the step's log reached its cap (4 bytes, policy logBytes); further output of this step is dropped\n" +
+				"WARN install step 1: exec denied: " + rmDenied},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -132,6 +137,7 @@ func TestInstance_Deny(t *testing.T) {
 			got := in.exec(testCtx, mem, mem.put(0, tc.req), uint32(len(tc.req)))
 			require.Equal(t, wasmabi.EDenied, got, "got %s", got.Name())
 			assert.Equal(t, tc.wantStdout, s.out())
+			assert.Equal(t, tc.wantLog, s.logged())
 			assert.NotContains(t, s.err(), "exec denied")
 		})
 	}
@@ -254,7 +260,9 @@ func TestInstance_Log(t *testing.T) {
 		{name: "debug shown", level: 0, msg: "dbg", debug: true, wantStdout: "DEBUG dbg\n"},
 		{name: "warn", level: 2, msg: "careful", wantStderr: "WARN careful\n"},
 		{name: "error", level: 3, msg: "bad", wantStderr: "ERROR bad\n"},
-		{name: "bytes, not utf8", level: 1, msg: "\xff", wantStdout: "\xff\n"},
+		{name: "bytes, not utf8, escaped", level: 1, msg: "\xff", wantStdout: `\xff` + "\n"},
+		{name: "control characters escaped, tabs and newlines kept", level: 2, msg: "\x1b[2K\rstep 1/1 done\tok\nnext\a",
+			wantStderr: `WARN \x1b[2K\x0dstep 1/1 done` + "\tok\nnext" + `\x07` + "\n"},
 		{name: "bad level", level: 4, msg: "x", want: wasmabi.EInval},
 		{name: "negative level", level: -1, msg: "x", want: wasmabi.EInval},
 		{name: "fault beats bad level", level: 9, ptr: 65536, n: 1, want: wasmabi.EFault},
@@ -286,7 +294,7 @@ func TestInstance_LogCap(t *testing.T) {
 	}
 	_, _ = io.WriteString(in.stderr, "more")
 	assert.Equal(t, "0123456\n01", s.out(), "output stops at the cap")
-	assert.Equal(t, 1, strings.Count(s.err(), "policy logBytes"), "one notice: %q", s.err())
+	assert.Equal(t, 1, strings.Count(s.logged(), "policy logBytes"), "one notice: %q", s.logged())
 }
 
 func TestInstance_Mask(t *testing.T) {
@@ -294,9 +302,43 @@ func TestInstance_Mask(t *testing.T) {
 	in, mem, s := newInstance(t, policy.Limits{})
 	require.Equal(t, wasmabi.Status(0), in.maskValue(mem, mem.put(0, "s3cret"), 6))
 	require.Equal(t, wasmabi.Status(0), in.maskValue(mem, 5, 0), "empty is ignored")
+	require.Equal(t, wasmabi.Status(0), in.maskValue(mem, mem.put(100, "   "), 3), "blank is ignored")
 	require.Equal(t, wasmabi.EFault, in.maskValue(mem, 65535, 2))
 	mem.put(0, "xxxxxx")
 	assert.Equal(t, []string{"s3cret"}, s.masked)
+	assert.Empty(t, s.logged())
+
+	// A value too short to mask is said once per step, by no content.
+	for range 3 {
+		require.Equal(t, wasmabi.Status(0), in.maskValue(mem, mem.put(200, "ok"), 2))
+	}
+	assert.Equal(t, []string{"s3cret"}, s.masked)
+	assert.Equal(t, "WARN install step 1: mixin probe asked to mask a value shorter than 4 characters; such values are not masked", s.logged())
+}
+
+// TestInstance_MaskCap: past maxMaskValues in one step, mask returns
+// E_LIMIT and the run log says so once.
+func TestInstance_MaskCap(t *testing.T) {
+	t.Parallel()
+	in, mem, s := newInstance(t, policy.Limits{})
+	for i := range maxMaskValues {
+		v := fmt.Sprintf("value-%06d", i)
+		require.Equal(t, wasmabi.Status(0), in.maskValue(mem, mem.put(0, v), uint32(len(v))), "value %d", i)
+	}
+	for range 3 {
+		require.Equal(t, wasmabi.ELimit, in.maskValue(mem, mem.put(0, "one-too-many"), 12))
+	}
+	assert.Len(t, s.masked, maxMaskValues)
+	assert.Equal(t, 1, strings.Count(s.logged(), "\n")+1, "one warning: %q", s.logged())
+	assert.Contains(t, s.logged(), "mixin probe masked 10000 values")
+	assert.Contains(t, s.logged(), "E_LIMIT")
+
+	// The bytes cap: one value over the rest of 256 KiB.
+	in2, mem2, s2 := newInstance(t, policy.Limits{})
+	in2.masks.bytes = maxMaskBytes - 4
+	require.Equal(t, wasmabi.ELimit, in2.maskValue(mem2, mem2.put(0, "12345"), 5))
+	assert.Empty(t, s2.masked)
+	assert.Contains(t, s2.logged(), "256 KiB")
 }
 
 func TestHostFunc_RecoversPanic(t *testing.T) {
@@ -353,4 +395,24 @@ func FuzzHostCall(f *testing.F) {
 			require.Less(t, got, wasmabi.Status(0), "a range outside memory must fail")
 		}
 	})
+}
+
+// TestCappedWriter_cutInsideSecret: when the log cap falls inside a secret,
+// the masking writer drops the part it holds back instead of printing the
+// first half of the secret.
+func TestCappedWriter_cutInsideSecret(t *testing.T) {
+	t.Parallel()
+	secrets := mask.NewSet()
+	secrets.Add("P@ssw0rd-long-secret")
+	var out bytes.Buffer
+	mw := mask.NewWriter(&out, secrets)
+	var notices []string
+	b := &logBudget{left: 12, limit: 12, notice: func(l string) { notices = append(notices, l) }, cut: []io.Writer{mw}}
+	w := cappedWriter{b, mw}
+	_, _ = io.WriteString(w, "pw=")
+	_, _ = io.WriteString(w, "P@ssw0rd-long-secret\n") // the cap (12 bytes) falls after "P@ssw0rd-"
+	_, _ = io.WriteString(w, "more\n")
+	require.NoError(t, mw.Flush())
+	assert.Equal(t, "pw=", out.String(), "no part of the secret is released")
+	assert.Len(t, notices, 1)
 }

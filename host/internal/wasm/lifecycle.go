@@ -44,7 +44,7 @@ func (r *Runner) runCommand(ctx context.Context, in step.Input, inst *instance) 
 	if err != nil {
 		return err
 	}
-	cfg, _ := r.moduleConfig(in, fsCfg, bytes.NewReader(in.Stdin), inst.stdout, inst.stderr)
+	cfg, _ := r.moduleConfig(in, fsCfg, bytes.NewReader(in.Stdin), inst.guestOut, inst.guestErr)
 	mod, err := r.eng.rt.InstantiateModule(ctx, r.mod.compiled, cfg)
 	if err != nil {
 		return err
@@ -103,7 +103,7 @@ func (r *Runner) runReactor(ctx context.Context, in step.Input, inst *instance, 
 		}
 	}
 	ri.stdin.r = bytes.NewReader(in.Stdin)
-	ri.stdout.w, ri.stderr.w = inst.stdout, inst.stderr
+	ri.stdout.w, ri.stderr.w = inst.guestOut, inst.guestErr
 	results, err := ri.step.Call(withTracker(ctx, ri.tracker))
 	ri.stdin.r = bytes.NewReader(nil)
 	ri.stdout.w, ri.stderr.w = io.Discard, io.Discard
@@ -132,8 +132,8 @@ func (r *Runner) newReactor(ctx context.Context, in step.Input, inst *instance, 
 	ri := &reactorInstance{
 		tracker: newFDTracker(),
 		stdin:   &swapReader{r: bytes.NewReader(nil)},
-		stdout:  &swapWriter{w: inst.stdout},
-		stderr:  &swapWriter{w: inst.stderr},
+		stdout:  &swapWriter{w: inst.guestOut},
+		stderr:  &swapWriter{w: inst.guestErr},
 		closeFS: closeFS,
 		key:     key,
 	}

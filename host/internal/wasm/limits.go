@@ -21,11 +21,19 @@ type logBudget struct {
 	left     int64
 	limit    int64
 	notified bool
-	notice   io.Writer
+	notice   func(line string) // mixbox's own line, in the run log
+	// cut are the writers to tell when the stream is cut: a masking writer
+	// holding back the start of a secret must drop it, not print it.
+	cut []io.Writer
 }
 
+// discarder is a writer that can drop what it holds back (mask.Writer).
+type discarder interface{ Discard() }
+
 // cappedWriter writes to w while the budget lasts, then drops, printing one
-// notice. It never returns an error, so the guest goes on.
+// notice. It never returns an error, so the guest goes on. When it cuts the
+// stream, the writers of the budget drop what they hold back: the cut may
+// fall inside a secret, whose first part must not be released.
 type cappedWriter struct {
 	b *logBudget
 	w io.Writer
@@ -45,7 +53,12 @@ func (c cappedWriter) Write(p []byte) (int, error) {
 		_, _ = c.w.Write(p[:n]) // a broken console must not fail the guest
 	}
 	if notify {
-		_, _ = io.WriteString(c.b.notice, "\nmixbox: the step's log reached its cap ("+sizeString(c.b.limit)+", policy logBytes); further output of this step is dropped\n") // best effort
+		for _, w := range c.b.cut {
+			if d, ok := w.(discarder); ok {
+				d.Discard()
+			}
+		}
+		c.b.notice("mixbox: the step's log reached its cap (" + sizeString(c.b.limit) + ", policy logBytes); further output of this step is dropped")
 	}
 	return len(p), nil
 }

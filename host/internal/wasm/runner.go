@@ -20,6 +20,8 @@ import (
 	"github.com/mixbox/mixbox/host/internal/hostexec"
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/step"
+	"github.com/mixbox/mixbox/host/internal/termsafe"
+	"github.com/mixbox/mixbox/wasmabi"
 )
 
 // guestEnvKeys are the variables a guest may get from mixbox's environment
@@ -102,6 +104,17 @@ func (r *Runner) Name() string { return r.mod.name }
 // Form returns how the mixin runs.
 func (r *Runner) Form() step.Form { return r.opts.Form }
 
+// Info describes the runner's module.
+func (r *Runner) Info() Info { return r.mod.info }
+
+// Capabilities returns what the module's mixbox.mixin section declares.
+func (r *Runner) Capabilities() wasmabi.Capabilities {
+	if md := r.mod.info.Metadata; md != nil {
+		return md.Capabilities
+	}
+	return wasmabi.Capabilities{}
+}
+
 // Engine names the wazero engine the runner's steps run on: "compiler" or
 // "interpreter".
 func (r *Runner) Engine() string {
@@ -133,7 +146,11 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	budget := &logBudget{left: limits.LogBytes, limit: limits.LogBytes, notice: stderr}
+	runLog := sio.Log
+	if runLog == nil {
+		runLog = func(line string) { _, _ = io.WriteString(stdout, line+"\n") } // best effort: the console
+	}
+	budget := &logBudget{left: limits.LogBytes, limit: limits.LogBytes, notice: runLog, cut: []io.Writer{stdout, stderr}}
 	inst := &instance{
 		mixin:    r.mod.name,
 		step:     fmt.Sprintf("%s step %d", in.Action, in.Index),
@@ -141,16 +158,18 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 		executor: r.opts.Executor,
 		stdout:   cappedWriter{b: budget, w: stdout},
 		stderr:   cappedWriter{b: budget, w: stderr},
-		runLog:   stdout,
+		runLog:   runLog,
 		mask:     sio.Mask,
 		debug:    sio.Debug,
 		logger:   r.opts.Logger,
 		outputs:  map[string][]byte{},
 	}
+	inst.guestOut, inst.guestErr = termsafe.NewWriter(inst.stdout), termsafe.NewWriter(inst.stderr)
 
 	stepCtx, cancel := context.WithTimeout(ctx, limits.StepTimeout)
 	defer cancel()
 	runErr := r.runStep(withInstance(stepCtx, inst), in, inst, capPages)
+	inst.flushGuest()
 
 	res.Outputs, res.Denials = inst.result()
 	code, err := r.classify(ctx, stepCtx, limits, runErr)
