@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mixbox/mixbox/internal/procexec"
 	"github.com/mixbox/mixbox/internal/testutil"
 )
 
@@ -188,20 +189,27 @@ exec %[2]s "$@" < %[1]s/stdin-$n.yaml
 		require.NoError(t, os.WriteFile(wrapper, []byte(script), 0o755))
 	}
 
-	var cmd *exec.Cmd
-	if mode.chroot {
-		cmd = chrootCommand(t, root, append([]string{"/cnab/.mixbox-test/mixbox"}, append(args, "-f", "/cnab/app/porter.yaml")...))
-	} else {
-		cmd = exec.Command(mixbox, append(args, "--cnab-root", root)...)
-		cmd.Dir = app
-	}
-	cmd.Env = append(env, "MIXBOX_CACHE_DIR="+cacheDir)
-	if mode.chroot {
-		cmd.Env = append(env, "MIXBOX_CACHE_DIR=/.mixbox-cache")
-	}
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	// The binaries were just copied in: start through procexec.Start, which
+	// waits out a file still busy in a fork of another test's goroutine.
+	cmd, err := procexec.Start(func() *exec.Cmd {
+		var cmd *exec.Cmd
+		if mode.chroot {
+			cmd = chrootCommand(t, root, append([]string{"/cnab/.mixbox-test/mixbox"}, append(args, "-f", "/cnab/app/porter.yaml")...))
+			cmd.Env = append(env, "MIXBOX_CACHE_DIR=/.mixbox-cache")
+		} else {
+			cmd = exec.Command(mixbox, append(args, "--cnab-root", root)...)
+			cmd.Dir = app
+			cmd.Env = append(env, "MIXBOX_CACHE_DIR="+cacheDir)
+		}
+		stdout.Reset()
+		stderr.Reset()
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		return cmd
+	})
+	if err == nil {
+		err = cmd.Wait()
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

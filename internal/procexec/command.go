@@ -96,3 +96,20 @@ func SignalName(ps *os.ProcessState) string {
 	}
 	return signalName(ps)
 }
+
+// Start starts the command newCmd makes. While the program's file is busy
+// (ETXTBSY: a file that is still open for writing somewhere — in this process,
+// a fork of another goroutine holds a just-written executable's descriptor
+// until it execs, Go issue 22315), it makes the command anew and tries again,
+// a few times, a little later each time: an exec.Cmd cannot be started twice.
+func Start(newCmd func() *exec.Cmd) (*exec.Cmd, error) {
+	const tries = 6
+	for i := 1; ; i++ {
+		cmd := newCmd()
+		err := cmd.Start()
+		if err == nil || !busy(err) || i == tries {
+			return cmd, err
+		}
+		time.Sleep(time.Duration(i*i) * 5 * time.Millisecond)
+	}
+}

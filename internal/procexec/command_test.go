@@ -219,3 +219,33 @@ func TestWatch(t *testing.T) {
 		require.Equal(t, "killed", SignalName(cmd.ProcessState))
 	})
 }
+
+// TestStart_busy: a program whose file is still open for writing (ETXTBSY)
+// starts once the writer lets go; a command that cannot start for another
+// reason fails at once.
+func TestStart_busy(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "prog")
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o755)
+	require.NoError(t, err)
+	_, err = f.WriteString("#!/bin/sh\necho started\n")
+	require.NoError(t, err)
+	time.AfterFunc(30*time.Millisecond, func() { _ = f.Close() })
+	var out strings.Builder
+	tries := 0
+	cmd, err := Start(func() *exec.Cmd {
+		tries++
+		cmd := Command(testCtx, time.Second, p)
+		cmd.Stdout = &out
+		return cmd
+	})
+	require.NoError(t, err)
+	require.NoError(t, cmd.Wait())
+	require.Equal(t, "started\n", out.String())
+	require.Greater(t, tries, 1, "the first start found the file busy")
+
+	tries = 0
+	_, err = Start(func() *exec.Cmd { tries++; return Command(testCtx, time.Second, filepath.Join(t.TempDir(), "none")) })
+	require.Error(t, err)
+	require.Equal(t, 1, tries)
+}

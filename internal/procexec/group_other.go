@@ -29,3 +29,7 @@ func signalGroup(pid int, sig string) error {
 func signaled(*os.ProcessState) (int, bool) { return 0, false }
 
 func signalName(*os.ProcessState) string { return "" }
+
+// busy reports whether err says the program file is open for writing: it
+// never does here.
+func busy(error) bool { return false }

@@ -50,3 +50,6 @@ func signalName(ps *os.ProcessState) string {
 	}
 	return ""
 }
+
+// busy reports whether err says the program file is open for writing.
+func busy(err error) bool { return errors.Is(err, syscall.ETXTBSY) }

@@ -71,16 +71,21 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 	if err := os.MkdirAll(r.opts.OutputsDir, 0o770); err != nil {
 		return step.Result{}, fmt.Errorf("create outputs dir: %w", err)
 	}
-	cmd := procexec.Command(ctx, r.opts.WaitDelay, r.opts.Path, in.Args...)
-	cmd.Args[0] = r.opts.Path
-	cmd.Dir = r.opts.Dir
-	cmd.Env = r.opts.Env
-	cmd.Stdin = bytes.NewReader(in.Stdin)
-	cmd.Stdout = sio.Stdout
 	var stderr tailBuffer
 	stderr.max = maxStderr
-	cmd.Stderr = io.MultiWriter(sio.Stderr, &stderr)
-	runErr := cmd.Run()
+	cmd, runErr := procexec.Start(func() *exec.Cmd {
+		cmd := procexec.Command(ctx, r.opts.WaitDelay, r.opts.Path, in.Args...)
+		cmd.Args[0] = r.opts.Path
+		cmd.Dir = r.opts.Dir
+		cmd.Env = r.opts.Env
+		cmd.Stdin = bytes.NewReader(in.Stdin)
+		cmd.Stdout = sio.Stdout
+		cmd.Stderr = io.MultiWriter(sio.Stderr, &stderr)
+		return cmd
+	})
+	if runErr == nil {
+		runErr = cmd.Wait()
+	}
 	if cmd.Process != nil {
 		// Make sure nothing of the group outlives the step.
 		_ = procexec.KillGroup(cmd.Process.Pid) // the group may be gone already
