@@ -73,7 +73,7 @@ func TestMixinTest(t *testing.T) {
 		{"a table that does not match", []string{wasm, "--cases", filepath.Join(testdata, "mismatch.yaml")}, 1, "    exec call 1: want helm [upgrade --install mysql bitnami/mysql]\n                  got helm [upgrade --install mysql-2 bitnami/mysql]\n0 passed, 1 failed\n", ""},
 		{"strict failures", []string{wasm, "--cases", filepath.Join(testdata, "strict.yaml")}, 1, "1 passed, 2 failed\n", ""},
 		{"a bad cases file", []string{wasm, "--cases", filepath.Join(testdata, "bad.yaml")}, 2, "", `bad.yaml:6: case "fine": unknown key "arguments"`},
-		{"a module the host refuses", []string{notWasm, "--cases", filepath.Join(testdata, "pass.yaml")}, 3, "", "error: load mixin: incompatible mixin: mixin bad is not a WebAssembly module"},
+		{"a module the host refuses", []string{notWasm, "--cases", filepath.Join(testdata, "pass.yaml")}, 3, "", "error: load mixin: " + notWasm + ": incompatible mixin: mixin bad is not a WebAssembly module"},
 		{"no cases flag", []string{wasm}, 2, "", "needs --cases FILE"},
 		{"no mixin", []string{"--cases", filepath.Join(testdata, "pass.yaml")}, 2, "", "no mixin to test"},
 		{"a bad engine", []string{wasm, "--cases", own, "--engine", "jit"}, 2, "", "--engine"},

@@ -95,7 +95,7 @@ func (t *Tester) update(ctx context.Context, c *Case) (Result, error) {
 		if j := answers[i]; j >= 0 {
 			e = c.Exec[j]
 		}
-		if !e.Match(call.Command, call.Args) {
+		if !e.entry().Match(call.Command, call.Args) {
 			e.Command, e.Args, e.ArgsRegex = call.Command, call.Args, nil
 		}
 		execs[i] = e
@@ -145,7 +145,7 @@ func updateNode(n *yaml.Node, old []Exec, answers []int, execs []Exec, res Resul
 		j := answers[i]
 		if j >= 0 && j < len(oldNodes) {
 			en := oldNodes[j]
-			if !old[j].Match(res.Calls[i].Command, res.Calls[i].Args) {
+			if !old[j].entry().Match(res.Calls[i].Command, res.Calls[i].Args) {
 				if en.Kind == yaml.AliasNode && en.Alias != nil {
 					// Rewrite a copy here, not the anchored entry others share.
 					c := *en.Alias

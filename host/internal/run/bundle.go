@@ -20,10 +20,10 @@ import (
 // bundle is the loaded definition of the bundle being run: porter.yaml and,
 // when present, bundle.json.
 type bundle struct {
-	m     *manifest.Manifest
+	m          *manifest.Manifest
 	bundleJSON *manifest.Bundle // nil without bundle.json
-	deps  map[string]*manifest.Bundle
-	paths paths
+	deps       map[string]*manifest.Bundle
+	paths      paths
 }
 
 // loadBundle reads the manifest.
