@@ -28,6 +28,9 @@ var (
 	// ErrNoCache is wrapped, with ErrUsage, when Precompile has no cache
 	// directory.
 	ErrNoCache = errkind.ErrNoCache
+	// ErrDenied is wrapped when a step failed after the policy refused one
+	// of its mixin's exec calls; Hint gives the lines that grant them.
+	ErrDenied = errkind.ErrDenied
 )
 
 // Hint returns a line that tells the user what to do about err, or "".

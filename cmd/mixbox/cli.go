@@ -110,6 +110,8 @@ func hintFor(err error) string {
 		return "pass --cache-dir or set MIXBOX_CACHE_DIR"
 	case errors.Is(err, host.ErrReplay) && host.Hint(err) == "":
 		return "replay a file written by --record-exec"
+	case errors.Is(err, host.ErrDenied) && host.Hint(err) != "":
+		return host.Hint(err) + "\n  and run with --policy FILE (or MIXBOX_POLICY=FILE) to apply a policy file"
 	}
 	return host.Hint(err)
 }

@@ -157,9 +157,10 @@ func mixinNewCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			case res.MixboxVersion != "":
 				fmt.Fprintf(stderr, "note: no mixbox checkout found (set MIXBOX_SOURCE to one); go.mod requires %s %s\n", scaffold.Module, res.MixboxVersion)
 			default:
-				fmt.Fprintf(stderr, "note: no mixbox checkout found (set MIXBOX_SOURCE to one); run 'go get %s@latest' in %s\n", scaffold.Module, dir)
+				fmt.Fprintf(stderr, "note: no mixbox checkout found, so go.mod does not build yet: run 'MIXBOX_SOURCE=/path/to/mixbox mixbox mixin new %s' again in an empty directory, or add 'replace %s => /path/to/mixbox' to %s (its README.md says how)\n",
+					name, scaffold.Module, filepath.Join(dir, "go.mod"))
 			}
-			fmt.Fprintf(stdout, "next: cd %s && make build test\n", dir)
+			fmt.Fprintf(stdout, "next: cd %s && make test && make install MIXINS_DIR=ROOT/cnab/app/mixins\n", dir)
 			return nil
 		},
 	}

@@ -30,6 +30,9 @@ var (
 	// ErrNoCache is wrapped (with ErrUsage) when precompiling has no cache
 	// directory to fill.
 	ErrNoCache = errors.New("no cache directory")
+	// ErrDenied is wrapped when a step failed after the policy refused one
+	// of its mixin's exec calls.
+	ErrDenied = errors.New("exec denied by the policy")
 )
 
 // Hint returns the line that tells the user what to do about err, or "".

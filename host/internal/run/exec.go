@@ -125,7 +125,7 @@ func (s *session) executor(name string, mp policy.Mixin, pol *policy.Policy, b *
 	if s.exec.recorder != nil {
 		exe = s.exec.recorder.Wrap(exe)
 	}
-	return exe
+	return s.watch.watched(exe)
 }
 
 // policyExec runs calls under one mixin policy, for real or from the replay.

@@ -17,6 +17,7 @@ import (
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/state"
 	"github.com/mixbox/mixbox/host/internal/step"
+	"github.com/mixbox/mixbox/host/internal/wasm"
 )
 
 // session is one run: everything it keeps from start to end. It is created
@@ -28,6 +29,9 @@ type session struct {
 	set   *mask.Set // the run's sensitive values
 	log   *runLog
 	exec  *execState // recorder, replayer and rendered grants
+	watch execWatch  // the current step's refused and failed exec calls
+
+	failedStep int // the step that failed, 0 when none did
 }
 
 // newSession checks cfg and fills its defaults.
@@ -68,7 +72,7 @@ func Run(ctx context.Context, deps Deps, cfg Config) (Report, error) {
 	rep, err := s.run(ctx)
 	rep.Duration = time.Since(start)
 	if rep.Steps > 0 || err == nil {
-		s.log.done(rep.Ran, rep.Steps, rep.Duration, err)
+		s.log.done(rep.Ran, rep.Steps, s.failedStep, rep.Duration, err)
 	}
 	s.log.flush()
 	return rep, s.maskErr(err)
@@ -141,6 +145,7 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		s.log.description(i+1, n, in.Description)
 		in.Index = i + 1
 		sio := step.IO{Stdout: s.log.stdout, Stderr: s.log.stderr, Mask: func(v string) { s.set.Add(v) }, Debug: s.cfg.Debug}
+		s.watch.reset()
 		began := time.Now()
 		res, stepErr := ps.runner.Run(ctx, in, sio)
 		replayErr := s.exec.replayErr()
@@ -156,13 +161,18 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		applyErr := b.applyStepOutputs(action, res.Outputs)
 		s.log.stepEnd(i+1, n, ps.runner, time.Since(began), stepErr)
 		if stepErr != nil {
-			err := stepFailed(action, i+1, ps.runner, stepErr)
+			denied, failed := s.watch.took()
+			err := stepFailed(action, i+1, ps.runner, stepErr, failed, res.ExitCode)
 			if replayErr != nil && !errors.Is(stepErr, replayErr) {
 				err = fmt.Errorf("%w\n%w", err, replayErr)
 			}
 			if len(res.Denials) > 0 {
 				err = fmt.Errorf("%w\ndenied by the policy:\n  %s", err, strings.Join(res.Denials, "\n  "))
 			}
+			if len(denied) > 0 {
+				err = deniedErr(err, ps.runner.Name(), p.defaultPolicy, denied)
+			}
+			s.failedStep = i + 1
 			return errors.Join(err, applyErr)
 		}
 		if applyErr != nil {
@@ -224,8 +234,9 @@ type plannedStep struct {
 
 // plan is the steps of the action with their runners, one runner per mixin.
 type plan struct {
-	steps   []plannedStep
-	runners []step.Runner
+	steps         []plannedStep
+	runners       []step.Runner
+	defaultPolicy bool // no policy file: the default policy applies
 }
 
 // close releases the runners (a reactor's instance).
@@ -247,7 +258,7 @@ func (s *session) plan(ctx context.Context, b *bundle, env []string) (*plan, err
 		return nil, err
 	}
 	byMixin := map[string]step.Runner{}
-	p := &plan{}
+	p := &plan{defaultPolicy: pol.Default}
 	for _, st := range steps {
 		r, ok := byMixin[st.Mixin]
 		if !ok {
@@ -268,17 +279,29 @@ func (s *session) plan(ctx context.Context, b *bundle, env []string) (*plan, err
 }
 
 // stepFailed is the error of a failed step: it matches ErrStep and wraps the
-// cause.
-func stepFailed(action string, i int, r step.Runner, cause error) error {
-	return &stepError{text: fmt.Sprintf("%s step %d failed (%s, %s)", action, i, r.Name(), r.Form()), err: cause}
+// cause. When the mixin exited non-zero after a command of its own failed,
+// it names the command and how it ended instead of the mixin's exit code
+// alone (which stays Porter's: the exit code of mixbox does not change).
+func stepFailed(action string, i int, r step.Runner, cause error, failed *failedCall, code int) error {
+	e := &stepError{text: fmt.Sprintf("%s step %d failed (%s, %s)", action, i, r.Name(), r.Form()), err: cause}
+	if failed != nil && errors.Is(cause, wasm.ErrExit) {
+		e.cause = fmt.Sprintf("%s (%s exited with code %d)", failed, r.Name(), code)
+	}
+	return e
 }
 
 // stepError is a failed step; it matches ErrStep and wraps the cause.
 type stepError struct {
-	text string
-	err  error
+	text  string
+	cause string // the cause's text when not err's own
+	err   error
 }
 
-func (e *stepError) Error() string        { return e.text + ": " + e.err.Error() }
+func (e *stepError) Error() string {
+	if e.cause != "" {
+		return e.text + ": " + e.cause
+	}
+	return e.text + ": " + e.err.Error()
+}
 func (e *stepError) Unwrap() error        { return e.err }
 func (e *stepError) Is(target error) bool { return target == errkind.ErrStep }
