@@ -28,6 +28,9 @@ var (
 	// ErrNoCache is wrapped, with ErrUsage, when Precompile has no cache
 	// directory.
 	ErrNoCache = errkind.ErrNoCache
+	// ErrNativeReplay is wrapped, with ErrUsage and ErrReplay, when a run
+	// with ReplayExec would run a mixin natively: nothing runs.
+	ErrNativeReplay = errkind.ErrNativeReplay
 	// ErrDenied is wrapped when a step failed after the policy refused one
 	// of its mixin's exec calls; Hint gives the lines that grant them.
 	ErrDenied = errkind.ErrDenied

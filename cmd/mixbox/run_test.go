@@ -267,11 +267,7 @@ func TestRun_execErrorText(t *testing.T) {
 		root := newRoot(t, manifest, nil)
 		args := []string{"run", "--cnab-root", root, "--action", "install"}
 		if native {
-			rt := filepath.Join(root, "cnab", "app", "mixins", "exec", "runtimes", "exec-runtime")
-			require.NoError(t, os.MkdirAll(filepath.Dir(rt), 0o755))
-			data, err := os.ReadFile(builds.Binary(t, "./mixins/exec/cmd/exec-runtime", "exec-runtime"))
-			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(rt, data, 0o755))
+			installNativeExec(t, root)
 			args = append(args, "--prefer", "native")
 		}
 		code, stdout, stderr := runCLI(t, []string{"PATH=" + filepath.Dir(bash) + ":/usr/bin:/bin", "MIXBOX_CACHE_DIR=" + cacheDir}, args...)

@@ -30,6 +30,10 @@ var (
 	// ErrNoCache is wrapped (with ErrUsage) when precompiling has no cache
 	// directory to fill.
 	ErrNoCache = errors.New("no cache directory")
+	// ErrNativeReplay is wrapped (with ErrUsage and ErrReplay) when a run
+	// that replays exec calls would run a mixin natively: its commands
+	// cannot be answered from the file.
+	ErrNativeReplay = errors.New("a native mixin cannot be replayed")
 	// ErrDenied is wrapped when a step failed after the policy refused one
 	// of its mixin's exec calls.
 	ErrDenied = errors.New("exec denied by the policy")

@@ -270,6 +270,10 @@ func (s *session) plan(ctx context.Context, b *bundle, env []string) (*plan, err
 			byMixin[st.Mixin] = r
 			p.runners = append(p.runners, r)
 			if r.Form() == step.FormNative {
+				if err := s.nativeExecCheck(st.Mixin); err != nil {
+					p.close(context.WithoutCancel(ctx))
+					return nil, err
+				}
 				s.log.warn("mixin %s runs as a native binary, outside the sandbox (native, unsandboxed)", st.Mixin)
 			}
 		}
