@@ -69,7 +69,12 @@ type RunOptions struct {
 	// PolicyFile is the operator's policy; empty means the default policy.
 	PolicyFile string
 	// Params and Creds set parameters and credentials by name, as a CNAB
-	// driver would (local runs).
+	// driver would (local runs), each value taken whole. Before anything
+	// runs they are checked as a driver checks them (docs/spec/cli.md): a
+	// name the manifest lacks, a value that does not fit its parameter's
+	// type or constraints, and, with a Root, a parameter without a default
+	// or a required credential left without a value fail the run with
+	// ErrInputs, every problem listed.
 	Params map[string]string
 	Creds  map[string]string
 	// Installation is the installation name, set as a driver would. Empty

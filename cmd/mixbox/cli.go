@@ -108,6 +108,8 @@ func hintFor(err error) string {
 		return "pass --cnab-root DIR (or set MIXBOX_CNAB_ROOT) with the bundle at DIR/cnab/app"
 	case errors.Is(err, host.ErrNoCache):
 		return "pass --cache-dir or set MIXBOX_CACHE_DIR"
+	case errors.Is(err, host.ErrInputs):
+		return "give each value with --param NAME=VALUE or --cred NAME=VALUE (NAME=@FILE reads FILE), or set its env destination"
 	case errors.Is(err, host.ErrNativeReplay):
 		return host.Hint(err) + " (--prefer wasm, the default)"
 	case errors.Is(err, host.ErrReplay) && host.Hint(err) == "":

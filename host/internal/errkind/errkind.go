@@ -30,6 +30,10 @@ var (
 	// ErrNoCache is wrapped (with ErrUsage) when precompiling has no cache
 	// directory to fill.
 	ErrNoCache = errors.New("no cache directory")
+	// ErrInputs is wrapped (with ErrUsage) when the parameters or
+	// credentials given to a run are unknown, do not fit their definition,
+	// or (a local run) are missing.
+	ErrInputs = errors.New("invalid parameters or credentials")
 	// ErrNativeReplay is wrapped (with ErrUsage and ErrReplay) when a run
 	// that replays exec calls would run a mixin natively: its commands
 	// cannot be answered from the file.

@@ -8,9 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
-	"github.com/mixbox/mixbox/host/internal/errkind"
 	"github.com/mixbox/mixbox/host/internal/manifest"
 	"github.com/mixbox/mixbox/internal/environ"
 )
@@ -29,12 +27,11 @@ func (s *session) prepareEnv(b *bundle) ([]string, error) {
 	}
 	action := s.cfg.Action
 
+	if err := s.checkInputs(b); err != nil {
+		return nil, err
+	}
 	for _, name := range slices.Sorted(maps.Keys(s.cfg.Params)) {
-		p, ok := b.m.Parameter(name)
-		if !ok {
-			return nil, errkind.WithHint(fmt.Errorf("%w: parameter %q: the manifest has no such parameter", errkind.ErrUsage, name),
-				"parameters: "+strings.Join(paramNames(b.m), ", "))
-		}
+		p, _ := b.m.Parameter(name) // checkInputs: it exists
 		v := s.cfg.Params[name]
 		if p.Path != "" {
 			data := []byte(v)
@@ -49,11 +46,7 @@ func (s *session) prepareEnv(b *bundle) ([]string, error) {
 		set(p.EnvVar(), v)
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.cfg.Creds)) {
-		c, ok := credential(b.m, name)
-		if !ok {
-			return nil, errkind.WithHint(fmt.Errorf("%w: credential %q: the manifest has no such credential", errkind.ErrUsage, name),
-				"credentials: "+strings.Join(credNames(b.m), ", "))
-		}
+		c, _ := credential(b.m, name) // checkInputs: it exists
 		v := s.cfg.Creds[name]
 		if c.Path != "" {
 			if err := writeDest(s.paths.onHost(c.Path), []byte(v)); err != nil {

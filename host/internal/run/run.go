@@ -96,6 +96,10 @@ func (s *session) run(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	pol, err := s.policy(b)
+	if err != nil {
+		return rep, err
+	}
 	env, err := s.prepareEnv(b)
 	if err != nil {
 		return rep, err
@@ -110,7 +114,7 @@ func (s *session) run(ctx context.Context) (Report, error) {
 	if err := s.loadDefinitions(ctx, b); err != nil {
 		return rep, err
 	}
-	p, err := s.plan(ctx, b, env)
+	p, err := s.plan(ctx, b, env, pol)
 	if err != nil {
 		return rep, err
 	}
@@ -248,12 +252,8 @@ func (p *plan) close(ctx context.Context) {
 
 // plan resolves every step's mixin before anything runs, so a missing or
 // incompatible mixin fails the run before the first step.
-func (s *session) plan(ctx context.Context, b *bundle, env []string) (*plan, error) {
+func (s *session) plan(ctx context.Context, b *bundle, env []string, pol *policy.Policy) (*plan, error) {
 	steps, err := b.steps(s.cfg.Action)
-	if err != nil {
-		return nil, err
-	}
-	pol, err := s.policy(b)
 	if err != nil {
 		return nil, err
 	}
