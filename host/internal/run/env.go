@@ -58,6 +58,9 @@ func (s *session) prepareEnv(b *bundle) ([]string, error) {
 		}
 	}
 
+	if s.cfg.Debug {
+		set("PORTER_DEBUG", "true") // for the mixins too, as `porter install --debug` does
+	}
 	if s.cfg.Installation != "" {
 		set("CNAB_INSTALLATION_NAME", s.cfg.Installation)
 		set("PORTER_INSTALLATION_NAME", s.cfg.Installation)

@@ -138,6 +138,7 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("%w: %s step %d not started: %w", errkind.ErrStep, action, i+1, context.Cause(ctx))
 		}
+		s.debug("=== Step Template ===\n%s\n", b.m.TemplatePrefix()+ps.step.Template)
 		in, sensitive, err := b.render(ctx, action, ps.step, envm, rep.Outputs)
 		s.set.Add(sensitive...)
 		if err != nil {
@@ -199,11 +200,19 @@ func (s *session) initialize(b *bundle) error {
 		return err
 	}
 	data, err := os.ReadFile(s.paths.stateBag())
-	if errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) || err == nil && len(b.m.State) == 0 {
+		s.debug("No existing bundle state to unpack")
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read state: %w", err)
+	}
+	if strings.TrimSpace(string(data)) == "null" {
+		if b.stateIsFileParam() {
+			s.debug("No existing bundle state to unpack") // Porter decodes it as a file parameter first, which removes it
+		} else {
+			s.debug("Bundle state file has null content")
+		}
 	}
 	bag, err := state.Decode(data)
 	if err != nil {
@@ -214,18 +223,34 @@ func (s *session) initialize(b *bundle) error {
 	if err != nil {
 		return fmt.Errorf("unpack state: %w", err)
 	}
-	if s.cfg.Debug {
-		for _, n := range names {
-			s.log.debug("Unpacked state %s", n)
-		}
+	for _, n := range names {
+		s.debug("  - %s -> %s", n, b.statePath(n))
 	}
 	return nil
+}
+
+// debug prints a line of Porter's debug mode (--debug, PORTER_DEBUG).
+func (s *session) debug(format string, args ...any) {
+	if s.cfg.Debug {
+		s.log.debug(format, args...)
+	}
 }
 
 // finalize runs always once the state was unpacked: it copies file-backed
 // bundle outputs that no step produced and packs porter-state.
 func (s *session) finalize(b *bundle, outputs map[string][]byte) error {
+	if s.cfg.Debug {
+		for _, name := range b.pathOutputs(s.cfg.Action) {
+			s.debug("  - %s", name)
+		}
+	}
 	errPath := b.applyPathOutputs(s.cfg.Action, outputs)
+	s.debug("Packing bundle state...")
+	for _, v := range b.m.State {
+		if _, err := os.Stat(s.paths.onHost(v.Path)); err == nil {
+			s.debug("  - %s", v.Path)
+		}
+	}
 	errState := state.Pack(filepath.Join(s.paths.outputsDir(), "porter-state"), b.stateVars())
 	return errors.Join(errPath, errState)
 }
