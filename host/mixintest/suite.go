@@ -107,6 +107,16 @@ func (t *Tester) update(ctx context.Context, c *Case) (Result, error) {
 	c.Want.ExitCode = res.ExitCode
 	c.Want.Outputs = res.Outputs
 	res.Failures = append(check(c, res), res.Failures...)
+	if res.ExitCode != 0 {
+		// What was recorded is a failure: say so rather than pass a case
+		// that now only checks the mixin fails the same way again.
+		msg := fmt.Sprintf("recorded a failing run: the mixin exited with code %d, which the case now wants; "+
+			"if the failure is what the case tests, run it again without --update", res.ExitCode)
+		if tail := lastLines(res.Stderr, 10); tail != "" {
+			msg += "\n  stderr:\n" + indent(tail, "  | ")
+		}
+		res.Failures = append(res.Failures, msg)
+	}
 	return res, nil
 }
 

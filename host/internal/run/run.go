@@ -92,6 +92,9 @@ func (s *session) run(ctx context.Context) (Report, error) {
 	if s.cfg.Action == "" {
 		return rep, fmt.Errorf("%w: %w", errkind.ErrUsage, errkind.ErrNoAction)
 	}
+	if err := s.checkImage(); err != nil {
+		return rep, err
+	}
 	b, err := s.loadBundle()
 	if err != nil {
 		return rep, err
@@ -142,6 +145,7 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		in, sensitive, err := b.render(ctx, action, ps.step, envm, rep.Outputs)
 		s.set.Add(sensitive...)
 		if err != nil {
+			s.failedStep = i + 1
 			return err
 		}
 		if ps.step.Mixin == policy.ExecMixin {
@@ -185,6 +189,21 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		}
 	}
 	return s.exec.replayUnused()
+}
+
+// checkImage refuses a run without a root where there is no invocation
+// image: without /cnab/app there is no bundle directory to run in, and the
+// run would write /cnab/app/outputs on this machine.
+func (s *session) checkImage() error {
+	if s.paths.isRooted() {
+		return nil
+	}
+	if fi, err := os.Stat(s.paths.bundleDir()); err == nil && fi.IsDir() {
+		return nil
+	}
+	err := fmt.Errorf("this looks like a local run: %s does not exist, and without a CNAB root mixbox runs the bundle there, as in an invocation image", s.paths.bundleDir())
+	return errkind.WithHint(errkind.Of(errkind.ErrUsage, errkind.Of(errkind.ErrRoot, err)),
+		"lay the bundle out at ROOT/cnab/app and take every CNAB path under ROOT")
 }
 
 // initialize prepares the bundle directory before the steps, as Porter's
