@@ -184,8 +184,10 @@ func (l *runLog) done(ran, n, failed int, d time.Duration, runErr error) {
 	case runErr == nil:
 		l.line("execution completed successfully!")
 		l.ownLine("ran %d of %d steps in %s", ran, n, round(d))
+	case failed > 0 && failed < n:
+		l.ownLine("failed at step %d of %d in %s (%d not run)", failed, n, round(d), n-failed)
 	case failed > 0:
-		l.ownLine("failed at step %d of %d in %s: %d done, %d not run", failed, n, round(d), failed-1, n-failed)
+		l.ownLine("failed at step %d of %d in %s", failed, n, round(d))
 	default:
 		l.ownLine("ran %d of %d steps in %s, then failed", ran, n, round(d))
 	}
