@@ -58,7 +58,8 @@ type RunOptions struct {
 	ManifestPath string
 	// Action is the action to run: install, upgrade, uninstall or custom.
 	Action string
-	// Debug turns on debug output (PORTER_DEBUG).
+	// Debug turns on debug output: Porter's debug lines in the run log,
+	// and PORTER_DEBUG=true in the environment of the mixins.
 	Debug bool
 	// Root is the directory every CNAB absolute path (/cnab/..., /porter/...)
 	// is taken under. Empty or "/" means the real paths.

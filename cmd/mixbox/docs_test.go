@@ -183,43 +183,13 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 // source: .git and build output.
 func copyCheckout(t *testing.T, src, dst string) {
 	t.Helper()
-	skip := []string{".git", "bin", filepath.Join("examples", "helmlike", "bin")}
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
+	skipDirs := []string{".git", "bin", filepath.Join("examples", "helmlike", "bin")}
+	testutil.CopyTreeExcept(t, src, dst, func(rel string, dir bool) bool {
+		if dir {
+			return slices.Contains(skipDirs, rel)
 		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && slices.Contains(skip, rel) {
-			return filepath.SkipDir
-		}
-		if strings.HasSuffix(rel, ".test") || rel == "helmlike-runtime.wasm" || rel == "helmlike-runtime" {
-			return nil
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if d.Type()&os.ModeSymlink != 0 {
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, info.Mode().Perm()|0o200)
+		return strings.HasSuffix(rel, ".test") || rel == "helmlike-runtime.wasm" || rel == "helmlike-runtime"
 	})
-	require.NoError(t, err, "copy the checkout")
 }
 
 func TestShellCommands(t *testing.T) {

@@ -78,7 +78,9 @@ uninstall:
 
 // helloInputs are the values helloManifest's install needs in a local run
 // (a driver would refuse it without them).
-var helloInputs = []string{"--cred", "token=tok3n-value", "--param", "cfg=some config"}
+func helloInputs() []string {
+	return []string{"--cred", "token=tok3n-value", "--param", "cfg=some config"}
+}
 
 // TestRun_badInput: every kind of bad input gives one clear error on stderr
 // that names the culprit, the exit code of cli.md, and never a panic.
@@ -103,11 +105,11 @@ func TestRun_badInput(t *testing.T) {
 			"hint: give each value with --param NAME=VALUE or --cred NAME=VALUE (NAME=@FILE reads FILE), or set its env destination\n"}},
 		{"no action", helloManifest, nil, nil, 2, []string{"CNAB_ACTION"}},
 		{"missing template variable", strings.Replace(helloManifest, "parameters.name", "parameters.nope", 1), nil,
-			append([]string{"--action", "install"}, helloInputs...), 1, []string{"bundle.parameters.nope", "install step 1"}},
+			append([]string{"--action", "install"}, helloInputs()...), 1, []string{"bundle.parameters.nope", "install step 1"}},
 		{"undeclared mixin", strings.Replace(helloManifest, "  - exec:\n      description", "  - helm3:\n      description", 1), nil,
 			[]string{"--action", "install"}, 1, []string{"helm3"}},
 		{"mixin not installed", strings.Replace(strings.Replace(helloManifest, "  - exec\n", "  - exec\n  - ghost\n", 1), "  - exec:\n      description", "  - ghost:\n      description", 1), nil,
-			append([]string{"--action", "install"}, helloInputs...), 1, []string{"mixin ghost is not installed: looked in", "ghost-runtime.wasm", "ghost-runtime (native)"}},
+			append([]string{"--action", "install"}, helloInputs()...), 1, []string{"mixin ghost is not installed: looked in", "ghost-runtime.wasm", "ghost-runtime (native)"}},
 		{"bad base64 in a file parameter", helloManifest, map[string]string{"cnab/app/cfg.txt": "!!!not base64"},
 			[]string{"--action", "install", "--cred", "token=tok3n-value"}, 1, []string{"cfg", "base64"}},
 		{"malformed --param", helloManifest, nil, []string{"--action", "install", "--param", "novalue"}, 2, []string{"--param", "NAME=VALUE"}},
@@ -221,7 +223,7 @@ func TestRun_coldCache(t *testing.T) {
 	cache := t.TempDir()
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
 	root := newRoot(t, helloManifest, nil)
-	code, stdout, stderr := runCLI(t, env, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs...)...)
+	code, stdout, stderr := runCLI(t, env, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)...)
 	require.Equal(t, 0, code, stdout+stderr)
 	require.Equal(t, []string{"interpreter"}, engines(stdout), "a cold module runs on the interpreter")
 	marker := func() []string {
@@ -232,7 +234,7 @@ func TestRun_coldCache(t *testing.T) {
 	require.Eventually(t, func() bool { return len(marker()) == 1 }, 5*time.Minute, 50*time.Millisecond,
 		"the compiler fills the cache while the cold run goes on")
 
-	code, stdout, stderr = runCLI(t, env, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs...)...)
+	code, stdout, stderr = runCLI(t, env, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)...)
 	require.Equal(t, 0, code, stdout+stderr)
 	require.Equal(t, []string{"compiler"}, engines(stdout), "the next run is warm")
 
@@ -241,7 +243,7 @@ func TestRun_coldCache(t *testing.T) {
 	code, stdout, stderr = runCLI(t, env2, "precompile")
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "compiled exec (built-in)")
-	code, stdout, stderr = runCLI(t, env2, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs...)...)
+	code, stdout, stderr = runCLI(t, env2, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)...)
 	require.Equal(t, 0, code, stdout+stderr)
 	require.Equal(t, []string{"compiler"}, engines(stdout), "a precompiled cache is warm")
 }
