@@ -28,6 +28,17 @@ var (
 	// ErrNoCache is wrapped, with ErrUsage, when Precompile has no cache
 	// directory.
 	ErrNoCache = errkind.ErrNoCache
+	// ErrInputs is wrapped, with ErrUsage, when RunOptions' Params or Creds
+	// name nothing in the manifest or do not fit their definition, or (a
+	// local run, with a Root) a parameter without a default or a required
+	// credential has no value: nothing runs.
+	ErrInputs = errkind.ErrInputs
+	// ErrNativeReplay is wrapped, with ErrUsage and ErrReplay, when a run
+	// with ReplayExec would run a mixin natively: nothing runs.
+	ErrNativeReplay = errkind.ErrNativeReplay
+	// ErrDenied is wrapped when a step failed after the policy refused one
+	// of its mixin's exec calls; Hint gives the lines that grant them.
+	ErrDenied = errkind.ErrDenied
 )
 
 // Hint returns a line that tells the user what to do about err, or "".

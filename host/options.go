@@ -58,7 +58,8 @@ type RunOptions struct {
 	ManifestPath string
 	// Action is the action to run: install, upgrade, uninstall or custom.
 	Action string
-	// Debug turns on debug output (PORTER_DEBUG).
+	// Debug turns on debug output: Porter's debug lines in the run log,
+	// and PORTER_DEBUG=true in the environment of the mixins.
 	Debug bool
 	// Root is the directory every CNAB absolute path (/cnab/..., /porter/...)
 	// is taken under. Empty or "/" means the real paths.
@@ -69,7 +70,12 @@ type RunOptions struct {
 	// PolicyFile is the operator's policy; empty means the default policy.
 	PolicyFile string
 	// Params and Creds set parameters and credentials by name, as a CNAB
-	// driver would (local runs).
+	// driver would (local runs), each value taken whole. Before anything
+	// runs they are checked as a driver checks them (docs/spec/cli.md): a
+	// name the manifest lacks, a value that does not fit its parameter's
+	// type or constraints, and, with a Root, a parameter without a default
+	// or a required credential left without a value fail the run with
+	// ErrInputs, every problem listed.
 	Params map[string]string
 	Creds  map[string]string
 	// Installation is the installation name, set as a driver would. Empty

@@ -105,11 +105,17 @@ func hintFor(err error) string {
 	case errors.Is(err, host.ErrNoAction):
 		return "pass --action or set CNAB_ACTION"
 	case errors.Is(err, host.ErrRoot):
-		return "pass --cnab-root DIR (or set MIXBOX_CNAB_ROOT) with the bundle at DIR/cnab/app"
+		return "pass --cnab-root ROOT (or set MIXBOX_CNAB_ROOT) with the bundle at ROOT/cnab/app"
 	case errors.Is(err, host.ErrNoCache):
 		return "pass --cache-dir or set MIXBOX_CACHE_DIR"
+	case errors.Is(err, host.ErrInputs):
+		return "give each value with --param NAME=VALUE or --cred NAME=VALUE (NAME=@FILE reads FILE), or set its env destination"
+	case errors.Is(err, host.ErrNativeReplay):
+		return host.Hint(err) + " (--prefer wasm, the default)"
 	case errors.Is(err, host.ErrReplay) && host.Hint(err) == "":
 		return "replay a file written by --record-exec"
+	case errors.Is(err, host.ErrDenied) && host.Hint(err) != "":
+		return host.Hint(err) + "\n  and run with --policy FILE (or MIXBOX_POLICY=FILE) to apply a policy file"
 	}
 	return host.Hint(err)
 }
@@ -129,6 +135,19 @@ func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print the version, as 'mixbox version' does"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				printVersion(stdout)
+				return nil
+			}
+			if c.NArg() > 0 {
+				return usagef("unknown command %q", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
 		Commands: []*cli.Command{
 			runCommand(env, stdout, stderr),
 			mixinCommand(env, stdout, stderr),
@@ -138,6 +157,12 @@ func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 		},
 	}
 	return app
+}
+
+// printVersion prints the version line of `mixbox version` and --version.
+func printVersion(w io.Writer) {
+	v := host.Version()
+	fmt.Fprintf(w, "mixbox %s (ABI %s, %s)\n", v.Version, v.ABI, v.GoVersion)
 }
 
 func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
@@ -341,12 +366,11 @@ func versionCommand(stdout io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text or json"},
 		},
 		Action: func(c *cli.Context) error {
-			v := host.Version()
 			switch c.String("output") {
 			case "text":
-				fmt.Fprintf(stdout, "mixbox %s (ABI %s, %s)\n", v.Version, v.ABI, v.GoVersion)
+				printVersion(stdout)
 			case "json":
-				b, err := v.JSON()
+				b, err := host.Version().JSON()
 				if err != nil {
 					return err
 				}

@@ -314,7 +314,7 @@ exec ` + chroot + ` "$R" "$@"
 }
 
 // mixboxLine matches the lines mixbox adds to Porter's run log.
-var mixboxLine = regexp.MustCompile(`^(step \d+/\d+ (done|failed): .*|ran \d+ of \d+ steps in .*|warning: .*)$`)
+var mixboxLine = regexp.MustCompile(`^(step \d+/\d+ (done|failed): .*|ran \d+ of \d+ steps in .*|failed at step \d+ of \d+ in .*|warning: .*)$`)
 
 func porterLines(stdout string) string {
 	var b strings.Builder

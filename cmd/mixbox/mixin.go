@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,6 +42,9 @@ func mixinInspectCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return usagef("read module: %w", err)
 			}
+			if err := wasmFile(c.Args().First(), bin); err != nil {
+				return err
+			}
 			info, err := host.Inspect(c.Context, bin)
 			if err != nil {
 				return err
@@ -58,11 +62,31 @@ func mixinInspectCommand(stdout io.Writer) *cli.Command {
 				return usagef("-o must be text or json, got %q", c.String("output"))
 			}
 			if !info.Accepted {
-				return fmt.Errorf("%w: %s", host.ErrIncompatible, info.Reason)
+				return fmt.Errorf("%w: %s", host.ErrIncompatible, strings.TrimPrefix(info.Reason, host.ErrIncompatible.Error()+": "))
 			}
 			return nil
 		},
 	}
+}
+
+// wasmFile says, before anything else, that a file is not a WebAssembly
+// module at all, and what it looks like instead.
+func wasmFile(name string, bin []byte) error {
+	if bytes.HasPrefix(bin, []byte("\x00asm")) {
+		return nil
+	}
+	what := "it does not start with the bytes 00 61 73 6d (\\0asm) that every .wasm file starts with"
+	switch {
+	case len(bin) == 0:
+		what = "it is empty"
+	case bytes.HasPrefix(bin, []byte("\x7fELF")), bytes.HasPrefix(bin, []byte("MZ")), bytes.HasPrefix(bin, []byte{0xcf, 0xfa, 0xed, 0xfe}):
+		what = "it is a native executable (a NAME-runtime for Porter?); inspect its wasm build, NAME-runtime.wasm"
+	case bytes.HasPrefix(bin, []byte("#!")):
+		what = "it is a script"
+	case bytes.Contains(bin[:min(len(bin), 4096)], []byte("(module")):
+		what = "it is WebAssembly text (WAT): build it with wat2wasm first"
+	}
+	return fmt.Errorf("%w: %s is not a WebAssembly module: %s", host.ErrIncompatible, name, what)
 }
 
 func printInfo(w io.Writer, name string, info host.ModuleInfo) {

@@ -29,15 +29,17 @@ func mixinTestCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "cases", Usage: "the cases `FILE` (docs/spec/mixin-test.md)"},
 			&cli.StringFlag{Name: "run", Usage: "run only the cases whose name matches `REGEX`"},
 			&cli.BoolFlag{Name: "update", Usage: "rewrite want.outputs, want.exit_code and the exec lists from what the mixin did"},
-			&cli.StringFlag{Name: "engine", Value: "compiler", Usage: "compiler, interpreter or both (fail if they differ)"},
+			&cli.StringFlag{Name: "engine", Value: "auto", Usage: "auto (the compiler for a module in the cache, else the interpreter), compiler, interpreter or both (fail if they differ)"},
+			&cli.StringFlag{Name: "cache-dir", Usage: "compiled-module cache `DIR` (default $MIXBOX_CACHE_DIR, else the cache of mixbox run)"},
 		},
 		Action: func(c *cli.Context) error {
 			return mixinTest(c.Context, testArgs{
-				mixins: c.Args().Slice(),
-				cases:  c.String("cases"),
-				run:    c.String("run"),
-				engine: c.String("engine"),
-				update: c.Bool("update"),
+				mixins:   c.Args().Slice(),
+				cases:    c.String("cases"),
+				run:      c.String("run"),
+				engine:   c.String("engine"),
+				cacheDir: resolveCacheDir(c, env, ""),
+				update:   c.Bool("update"),
 			}, env, stdout, stderr)
 		},
 	}
@@ -45,9 +47,9 @@ func mixinTestCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 
 // testArgs are the arguments of `mixin test`.
 type testArgs struct {
-	mixins             []string
-	cases, run, engine string
-	update             bool
+	mixins                       []string
+	cases, run, engine, cacheDir string
+	update                       bool
 }
 
 func mixinTest(ctx context.Context, a testArgs, env []string, stdout, stderr io.Writer) error {
@@ -89,8 +91,7 @@ func mixinTest(ctx context.Context, a testArgs, env []string, stdout, stderr io.
 	if err != nil {
 		return usagef("read mixin: %w", err)
 	}
-	cacheDir, _ := lookupEnv(env, "MIXBOX_CACHE_DIR")
-	t, err := mixintest.New(ctx, bin, mixintest.Options{Engine: engine, Name: mixinName(mixin), CacheDir: cacheDir})
+	t, err := mixintest.New(ctx, bin, mixintest.Options{Engine: engine, Name: mixinName(mixin), File: mixin, CacheDir: a.cacheDir})
 	if err != nil {
 		return err // ErrIncompatible matches host.ErrIncompatible: exit 3
 	}
@@ -156,9 +157,10 @@ func mixinNewCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			case res.MixboxVersion != "":
 				fmt.Fprintf(stderr, "note: no mixbox checkout found (set MIXBOX_SOURCE to one); go.mod requires %s %s\n", scaffold.Module, res.MixboxVersion)
 			default:
-				fmt.Fprintf(stderr, "note: no mixbox checkout found (set MIXBOX_SOURCE to one); run 'go get %s@latest' in %s\n", scaffold.Module, dir)
+				fmt.Fprintf(stderr, "note: no mixbox checkout found, so go.mod does not build yet: run 'MIXBOX_SOURCE=/path/to/mixbox mixbox mixin new %s' again in an empty directory, or add 'replace %s => /path/to/mixbox' to %s (its README.md says how)\n",
+					name, scaffold.Module, filepath.Join(dir, "go.mod"))
 			}
-			fmt.Fprintf(stdout, "next: cd %s && make build test\n", dir)
+			fmt.Fprintf(stdout, "next: cd %s && make test && make install MIXINS_DIR=ROOT/cnab/app/mixins\n", dir)
 			return nil
 		},
 	}

@@ -73,7 +73,7 @@ func TestMixinTest(t *testing.T) {
 		{"a table that does not match", []string{wasm, "--cases", filepath.Join(testdata, "mismatch.yaml")}, 1, "    exec call 1: want helm [upgrade --install mysql bitnami/mysql]\n                  got helm [upgrade --install mysql-2 bitnami/mysql]\n0 passed, 1 failed\n", ""},
 		{"strict failures", []string{wasm, "--cases", filepath.Join(testdata, "strict.yaml")}, 1, "1 passed, 2 failed\n", ""},
 		{"a bad cases file", []string{wasm, "--cases", filepath.Join(testdata, "bad.yaml")}, 2, "", `bad.yaml:6: case "fine": unknown key "arguments"`},
-		{"a module the host refuses", []string{notWasm, "--cases", filepath.Join(testdata, "pass.yaml")}, 3, "", "error: load mixin: incompatible mixin: mixin bad is not a WebAssembly module"},
+		{"a module the host refuses", []string{notWasm, "--cases", filepath.Join(testdata, "pass.yaml")}, 3, "", "error: load mixin: " + notWasm + ": incompatible mixin: mixin bad is not a WebAssembly module"},
 		{"no cases flag", []string{wasm}, 2, "", "needs --cases FILE"},
 		{"no mixin", []string{"--cases", filepath.Join(testdata, "pass.yaml")}, 2, "", "no mixin to test"},
 		{"a bad engine", []string{wasm, "--cases", own, "--engine", "jit"}, 2, "", "--engine"},
@@ -112,57 +112,84 @@ func TestMixinTest(t *testing.T) {
 	})
 }
 
-// TestMixinNew scaffolds a mixin into an empty directory, builds it to wasm
-// and natively, and runs its cases with `mixbox mixin test` and its own
-// `go test`.
+// TestMixinNew is a mixin author's first hour, with the built mixbox: in an
+// empty directory, `mixbox mixin new`, then `make test` (its Go test and
+// `mixbox mixin test`, both under the default policy), `make install` into
+// a bundle's mixins directory, and `mixbox run` of a bundle that uses it.
+// The scaffold declares the commands it runs (mixin.yaml, packed by its
+// Makefile), so the first run is not denied.
 func TestMixinNew(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("builds a new Go module")
+		t.Skip("builds mixbox and a new Go module")
 	}
 	root := testutil.ModuleRoot(t)
-	dir := filepath.Join(t.TempDir(), "hello")
-	env := []string{"MIXBOX_SOURCE=" + root}
-	code, stdout, stderr := runMixinCLI(t, env, "mixin", "new", "hello", "--dir", dir)
-	require.Equal(t, 0, code, "%s\n%s", stdout, stderr)
-	require.Contains(t, stdout, "created "+filepath.Join(dir, "go.mod"))
-	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-	require.NoError(t, err)
-	require.Contains(t, string(gomod), "replace github.com/mixbox/mixbox => "+root)
-
-	goCmd := func(env []string, args ...string) {
+	mixbox := builds.Binary(t, "./cmd/mixbox", "mixbox")
+	work := t.TempDir()
+	dir := filepath.Join(work, "mymixin")
+	bundle := t.TempDir()
+	app := filepath.Join(bundle, "cnab", "app")
+	require.NoError(t, os.MkdirAll(app, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "porter.yaml"), []byte(`schemaVersion: 1.0.1
+name: hi
+version: 0.1.0
+registry: localhost:5000
+mixins:
+  - mymixin
+install:
+  - mymixin:
+      description: Say hi
+      name: you
+      outputs:
+        - name: greeting
+uninstall:
+  - mymixin:
+      name: bye
+`), 0o644))
+	env := append(os.Environ(), "MIXBOX_SOURCE="+root, "MIXBOX_CACHE_DIR="+t.TempDir(),
+		"GOFLAGS=-mod=mod", "GOPROXY=off", "CGO_ENABLED=0")
+	sh := func(dir string, name string, args ...string) string {
 		t.Helper()
-		cmd := exec.CommandContext(testCtx, "go", args...)
+		cmd := exec.CommandContext(testCtx, name, args...)
 		cmd.Dir = dir
-		cmd.Env = append(append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "CGO_ENABLED=0"), env...)
+		cmd.Env = env
 		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "go %v:\n%s", args, out)
+		require.NoError(t, err, "%s %v:\n%s", name, args, out)
+		return string(out)
 	}
-	// As the scaffold's `make wasm`: a reactor.
-	goCmd([]string{"GOOS=wasip1", "GOARCH=wasm"}, "build", "-buildmode=c-shared", "-tags", "mixbox_reactor", "-o", "hello-runtime.wasm", ".")
-	goCmd(nil, "build", "-o", "hello-runtime", ".")
-	code, stdout, stderr = runMixinCLI(t, nil, "mixin", "inspect", filepath.Join(dir, "hello-runtime.wasm"))
-	require.Equal(t, 0, code, "%s\n%s", stdout, stderr)
-	require.Contains(t, stdout, "\nkind:     reactor\n")
 
-	code, stdout, stderr = runMixinCLI(t, nil, "mixin", "test", "--cases", filepath.Join(dir, "testdata", "cases.yaml"))
-	require.Equal(t, 0, code, "%s\n%s", stdout, stderr)
-	require.Contains(t, stdout, "3 passed, 0 failed\n")
+	out := sh(work, mixbox, "mixin", "new", "mymixin")
+	require.Contains(t, out, "created "+filepath.Join("mymixin", "mixin.yaml"))
+	require.Contains(t, out, "go.mod builds against the mixbox checkout "+root)
+	makefile, err := os.ReadFile(filepath.Join(dir, "Makefile"))
+	require.NoError(t, err)
+	require.Contains(t, string(makefile), "MIXBOX ?= "+mixbox, "the Makefile runs the mixbox that made it")
+
+	out = sh(dir, "make", "test")
+	require.Contains(t, out, "mixin pack mymixin-runtime.wasm --meta mixin.yaml")
+	require.Contains(t, out, "3 passed, 0 failed")
+
+	out = sh(dir, "make", "install", "MIXINS_DIR="+filepath.Join(app, "mixins"))
+	for _, f := range []string{"mymixin-runtime.wasm", "mymixin-runtime"} {
+		require.FileExists(t, filepath.Join(app, "mixins", "mymixin", "runtimes", f), out)
+	}
+
+	out = sh(work, mixbox, "run", "--cnab-root", bundle, "--action", "install")
+	require.Contains(t, out, "Hello you\n")
+	require.Contains(t, out, "step 1/1 done: mymixin (wasm, installed)")
+	out = sh(work, mixbox, "mixin", "inspect", filepath.Join(app, "mixins", "mymixin", "runtimes", "mymixin-runtime.wasm"))
+	require.Contains(t, out, "capabilities: exec [echo]")
+	require.Contains(t, out, "\nkind:     reactor\n", "the scaffold builds a reactor")
 
 	// The native build is Porter's: it runs the real echo.
-	native := exec.CommandContext(testCtx, filepath.Join(dir, "hello-runtime"), "install")
-	native.Dir = dir
-	native.Stdin = bytes.NewReader([]byte("install:\n  - hello:\n      name: native\n"))
-	out, err := native.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	require.Contains(t, string(out), "Hello native")
+	out = sh(work, mixbox, "run", "--cnab-root", bundle, "--action", "uninstall", "--prefer", "native")
+	require.Contains(t, out, "Hello bye\n")
+	require.Contains(t, out, "step 1/1 done: mymixin (native, unsandboxed)")
 
-	goCmd(nil, "test", "./...")
-
-	code, _, stderr = runMixinCLI(t, env, "mixin", "new", "hello", "--dir", dir)
+	code, _, stderr := runMixinCLI(t, []string{"MIXBOX_SOURCE=" + root}, "mixin", "new", "mymixin", "--dir", dir)
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr, "file exists")
-	code, _, stderr = runMixinCLI(t, env, "mixin", "new", "Bad_Name")
+	code, _, stderr = runMixinCLI(t, nil, "mixin", "new", "Bad_Name")
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr, "invalid mixin name")
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/mixbox/mixbox/internal/testutil"
 )
 
 const execStepsManifest = `schemaVersion: 1.0.1
@@ -187,4 +189,60 @@ func TestRun_replayFailures(t *testing.T) {
 	require.Equal(t, 1, code, stdout+stderr)
 	require.Contains(t, stderr, "fewer exec calls")
 	require.NotContains(t, stdout+stderr, "tok3n-value")
+}
+
+// TestRun_denialSaysWhatToDo: a wasm mixin denied a command it did not
+// declare gets an error whose hint has the exact lines that grant it: in
+// its metadata (then packed), or in a policy file; an operator's policy
+// that refuses it gets the policy file's lines only. Following the hint
+// makes the run pass.
+func TestRun_denialSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	guest, err := os.ReadFile(filepath.Join(testutil.ModuleRoot(t), "host/mixintest/testdata/helmversion.wasm"))
+	require.NoError(t, err)
+	manifest := "schemaVersion: 1.0.1\nname: d\nversion: 0.1.0\nregistry: x\nmixins: [helmv]\n" +
+		"install:\n  - helmv: {description: ask helm}\nuninstall:\n  - helmv: {}\n"
+	root := newRoot(t, manifest, nil)
+	mod := filepath.Join(root, "cnab/app/mixins/helmv/runtimes/helmv-runtime.wasm")
+	require.NoError(t, os.MkdirAll(filepath.Dir(mod), 0o755))
+	require.NoError(t, os.WriteFile(mod, guest, 0o644))
+
+	code, stdout, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--action", "install")
+	require.Equal(t, 1, code, stdout+stderr)
+	require.Contains(t, stderr, "error: install step 1 failed (helmv, wasm, installed)")
+	require.Contains(t, stderr, `hint: declare the commands in the mixbox.mixin metadata of helmv (mixin.yaml) and pack it into the module again (mixbox mixin pack):
+    capabilities:
+      exec: [helm]
+  or grant them in a policy file:
+    apiVersion: mixbox/v1
+    mixins:
+      helmv:
+        exec:
+          - command: helm
+  and run with --policy FILE (or MIXBOX_POLICY=FILE) to apply a policy file
+`)
+
+	// The metadata lines, packed: helm (a fake on the PATH) runs.
+	code, out, errs := runCLI(t, nil, "mixin", "pack", mod, "--meta", writeTemp(t, "name: helmv\nabi: mixbox_v1\ncapabilities:\n  exec: [helm]\n"))
+	require.Equal(t, 0, code, out+errs)
+	bin := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "helm"), []byte("#!/bin/sh\necho v3\n"), 0o755))
+	env := []string{"PATH=" + bin + ":/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cacheDir}
+	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root, "--action", "install")
+	require.Equal(t, 0, code, stdout+stderr)
+
+	// An operator's policy that refuses it: the policy file's lines.
+	pol := writeTemp(t, "apiVersion: mixbox/v1\nmixins:\n  helmv:\n    exec: [{command: kubectl}]\n")
+	code, stdout, stderr = runCLI(t, nil, "run", "--cnab-root", root, "--action", "install", "--policy", pol)
+	require.Equal(t, 1, code, stdout+stderr)
+	require.Contains(t, stderr, "hint: grant them in a policy file (docs/spec/policy.md):\n    apiVersion: mixbox/v1\n    mixins:\n      helmv:\n        exec:\n          - command: helm\n")
+	require.NotContains(t, stderr, "capabilities:")
+}
+
+// writeTemp writes body to a new temporary file and returns its path.
+func writeTemp(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "file.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	return p
 }

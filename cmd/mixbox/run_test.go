@@ -77,6 +77,12 @@ uninstall:
       arguments: [bye]
 `
 
+// helloInputs are the values helloManifest's install needs in a local run
+// (a driver would refuse it without them).
+func helloInputs() []string {
+	return []string{"--cred", "token=tok3n-value", "--param", "cfg=some config"}
+}
+
 // TestRun_badInput: every kind of bad input gives one clear error on stderr
 // that names the culprit, the exit code of cli.md, and never a panic.
 func TestRun_badInput(t *testing.T) {
@@ -92,15 +98,21 @@ func TestRun_badInput(t *testing.T) {
 		{"missing porter.yaml", "", nil, []string{"--action", "install"}, 1, []string{"porter.yaml", "hint:"}},
 		{"invalid yaml", "name: [unclosed\n", nil, []string{"--action", "install"}, 1, []string{"porter.yaml", "line"}},
 		{"unknown action", helloManifest, nil, []string{"--action", "deploy"}, 1, []string{`"deploy"`, "install, uninstall"}},
+		{"missing and bad values", helloManifest, nil, []string{"--action", "install", "--param", "name=", "--cred", "nope=x"}, 2, []string{
+			"error: the install action cannot start: 3 problems with its parameters and credentials, nothing was run:\n" +
+				"  credential nope: the manifest has no such credential (credentials: token)\n" +
+				"  parameter cfg (file) has no default and was given no value\n" +
+				"  credential token is required and was given no value\n",
+			"hint: give each value with --param NAME=VALUE or --cred NAME=VALUE (NAME=@FILE reads FILE), or set its env destination\n"}},
 		{"no action", helloManifest, nil, nil, 2, []string{"CNAB_ACTION"}},
 		{"missing template variable", strings.Replace(helloManifest, "parameters.name", "parameters.nope", 1), nil,
-			[]string{"--action", "install"}, 1, []string{"bundle.parameters.nope", "install step 1"}},
+			append([]string{"--action", "install"}, helloInputs()...), 1, []string{"bundle.parameters.nope", "install step 1"}},
 		{"undeclared mixin", strings.Replace(helloManifest, "  - exec:\n      description", "  - helm3:\n      description", 1), nil,
 			[]string{"--action", "install"}, 1, []string{"helm3"}},
 		{"mixin not installed", strings.Replace(strings.Replace(helloManifest, "  - exec\n", "  - exec\n  - ghost\n", 1), "  - exec:\n      description", "  - ghost:\n      description", 1), nil,
-			[]string{"--action", "install"}, 1, []string{"mixin ghost is not installed: looked in", "ghost-runtime.wasm", "ghost-runtime (native)"}},
+			append([]string{"--action", "install"}, helloInputs()...), 1, []string{"mixin ghost is not installed: looked in", "ghost-runtime.wasm", "ghost-runtime (native)"}},
 		{"bad base64 in a file parameter", helloManifest, map[string]string{"cnab/app/cfg.txt": "!!!not base64"},
-			[]string{"--action", "install"}, 1, []string{"cfg", "base64"}},
+			[]string{"--action", "install", "--cred", "token=tok3n-value"}, 1, []string{"cfg", "base64"}},
 		{"malformed --param", helloManifest, nil, []string{"--action", "install", "--param", "novalue"}, 2, []string{"--param", "NAME=VALUE"}},
 		{"unknown --param", helloManifest, nil, []string{"--action", "install", "--param", "nope=1"}, 2, []string{"nope", "name, cfg"}},
 		{"unknown flag", helloManifest, nil, []string{"--action", "install", "--bogus"}, 2, []string{"bogus"}},
@@ -223,7 +235,7 @@ func TestRun_coldCache_compiler(t *testing.T) {
 	cache := t.TempDir()
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
 	root := newRoot(t, helloManifest, nil)
-	code, stdout, stderr := runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
+	code, stdout, stderr := runCLI(t, env, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)...)
 	require.Equal(t, 0, code, stdout+stderr)
 	require.Equal(t, []string{"interpreter"}, engines(stdout), "a cold module runs on the interpreter")
 	marker := func() []string {
@@ -234,7 +246,7 @@ func TestRun_coldCache_compiler(t *testing.T) {
 	require.Eventually(t, func() bool { return len(marker()) == 1 }, 5*time.Minute, 50*time.Millisecond,
 		"the compiler fills the cache while the cold run goes on")
 
-	code, stdout, stderr = runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
+	code, stdout, stderr = runCLI(t, env, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)...)
 	require.Equal(t, 0, code, stdout+stderr)
 	require.Equal(t, []string{"compiler"}, engines(stdout), "the next run is warm")
 
@@ -243,7 +255,7 @@ func TestRun_coldCache_compiler(t *testing.T) {
 	code, stdout, stderr = runCLI(t, env2, "precompile")
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "compiled exec (built-in)")
-	code, stdout, stderr = runCLI(t, env2, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
+	code, stdout, stderr = runCLI(t, env2, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)...)
 	require.Equal(t, 0, code, stdout+stderr)
 	require.Equal(t, []string{"compiler"}, engines(stdout), "a precompiled cache is warm")
 }
@@ -279,11 +291,7 @@ func TestRun_execErrorText(t *testing.T) {
 		root := newRoot(t, manifest, nil)
 		args := []string{"run", "--cnab-root", root, "--action", "install"}
 		if native {
-			rt := filepath.Join(root, "cnab", "app", "mixins", "exec", "runtimes", "exec-runtime")
-			require.NoError(t, os.MkdirAll(filepath.Dir(rt), 0o755))
-			data, err := os.ReadFile(builds.Binary(t, "./mixins/exec/cmd/exec-runtime", "exec-runtime"))
-			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(rt, data, 0o755))
+			installNativeExec(t, root)
 			args = append(args, "--prefer", "native")
 		}
 		code, stdout, stderr := runCLI(t, []string{"PATH=" + filepath.Dir(bash) + ":/usr/bin:/bin", "MIXBOX_CACHE_DIR=" + cacheDir}, args...)

@@ -132,7 +132,7 @@ func TestRun_logFormatJSON(t *testing.T) {
 			require.Equal(t, "probe", e["mixin"])
 			require.Equal(t, "native, unsandboxed", e["form"])
 			require.Nil(t, e["engine"], "a native step has no wasm engine")
-			require.Contains(t, e["error"], "exit status 3")
+			require.Contains(t, e["error"], "exited with code 3")
 			require.IsType(t, float64(0), e["duration_ms"])
 		case "run_end":
 			require.EqualValues(t, 1, e["step"], "steps ran")

@@ -106,7 +106,9 @@ type Case struct {
 	// the case.
 	Loose bool
 	// Policy, when set, is checked before the table, as a run's policy is;
-	// nil allows every call and mounts /cnab/app.
+	// nil is the policy `mixbox run` gives the mixin by default: the
+	// commands its mixbox.mixin metadata declares (as the default policy
+	// grants them) or, for the exec mixin, what its step names.
 	Policy *Policy
 	// Want is what the mixin must have done.
 	Want Want
@@ -115,14 +117,6 @@ type Case struct {
 
 	node *yaml.Node // the case's mapping, for Update
 }
-
-// Exec is one fake command of a case's table: how to recognise the call
-// (Command, then Args exactly or ArgsRegex, each regex anchored, one per
-// arg) and what it returns (Stdout, Stderr, ExitCode and TimedOut make up
-// the ExecResult). Line is its line in the cases file, 0 when not from a
-// file. It is the entry of the `exec:` lists that --record-exec writes and
-// --replay-exec reads, too.
-type Exec = hostexec.Entry
 
 // Want is what a case checks.
 type Want struct {
@@ -140,20 +134,6 @@ type Want struct {
 	// nil does not check denials.
 	Denied []string
 }
-
-// Policy is the mixin's block of a policy (docs/spec/policy.md), for a
-// case, checked as a run checks it. A parsed `policy:` block mounts
-// /cnab/app unless it says `mount: false`, and its Limits are merged with
-// the policy defaults; the zero Policy grants no command and does not mount
-// /cnab/app (set Mount).
-type Policy = policy.Mixin
-
-// Grant allows one command: Command by name ("*" for any), Path pins the
-// resolved path, Args are anchored regexes for the leading args.
-type Grant = policy.ExecGrant
-
-// Limits are the per-step limits of docs/spec/policy.md.
-type Limits = policy.Limits
 
 // LoadCases reads and parses a cases file.
 func LoadCases(file string) (*Suite, error) {
@@ -268,7 +248,11 @@ func (p parser) parseCase(n *yaml.Node) (Case, error) {
 				}
 			}
 		case "exec":
-			c.Exec, err = hostexec.ParseEntryList(v, k)
+			var list []hostexec.Entry
+			list, err = hostexec.ParseEntryList(v, k)
+			for _, e := range list {
+				c.Exec = append(c.Exec, execOf(e))
+			}
 		case "strict":
 			strict, err = yamlnode.Bool(v, k)
 		case "policy":
@@ -283,7 +267,8 @@ func (p parser) parseCase(n *yaml.Node) (Case, error) {
 				}
 				return &yamlnode.Error{Line: ie.Line, Key: ie.Key, Msg: ie.Msg}
 			}
-			c.Policy = &pol
+			p := policyOf(pol)
+			c.Policy = &p
 		case "want":
 			err = parseWant(v, &c.Want)
 		default:

@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mixbox/mixbox/host/internal/hostexec"
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/mixintest"
 )
@@ -59,9 +58,9 @@ cases:
 				Policy: &mixintest.Policy{
 					Exec: []mixintest.Grant{{Command: "helm", Args: []string{"upgrade|status"}}},
 					Env:  []string{"KUBECONFIG"}, Mount: false,
-					Limits: mixintest.Limits{Memory: 64 << 20, StepTimeout: 90e9}.Or(policy.Builtin()),
+					Limits: limitsOr(mixintest.Limits{Memory: 64 << 20, StepTimeout: 90e9}, policy.Builtin()),
 				},
-				Exec: hostexec.CompileAll([]mixintest.Exec{{Command: "helm", ArgsRegex: []string{`\d+`}, Stdout: "out", Stderr: "err", ExitCode: 3, TimedOut: true, Line: 16}}),
+				Exec: []mixintest.Exec{{Command: "helm", ArgsRegex: []string{`\d+`}, Stdout: "out", Stderr: "err", ExitCode: 3, TimedOut: true, Line: 16}},
 				Want: mixintest.Want{ExitCode: 1, Outputs: map[string]string{"a": "1"}, StdoutContains: []string{"x"}, StderrContains: []string{"y"}, Denied: []string{"kubectl"}},
 			}}},
 		},
@@ -114,6 +113,11 @@ func TestLoadCases_file(t *testing.T) {
 	s, err := mixintest.LoadCases("testdata/pass.yaml")
 	require.NoError(t, err)
 	require.Equal(t, "", s.MixinPath())
+}
+
+// limitsOr is l with its zero fields taken from the host's base.
+func limitsOr(l mixintest.Limits, base policy.Limits) mixintest.Limits {
+	return mixintest.Limits(policy.Limits(l).Or(base))
 }
 
 // stripNode drops the unexported yaml node of a parsed case, to compare it.

@@ -23,9 +23,18 @@
 // The bundle directory the guest sees at /cnab/app is a fresh temporary
 // directory holding the case's files, read-only.
 //
-// Without a case policy every command may be asked for and the table decides;
-// with one, calls are checked against it first, as in a real run, and refused
-// calls never reach the table.
+// Calls are checked against a policy first, as in a real run, and refused
+// calls never reach the table: the case's own `policy:`, else the policy
+// `mixbox run` gives the mixin by default (docs/spec/policy.md), so that a
+// case passes only where a run would: the commands the module's mixbox.mixin
+// metadata declares, as the default policy grants them, or for the exec mixin
+// what its step names. The default policy's mounts of host paths are left
+// out: a case sees only its own files.
+//
+// Options.Engine Auto, the default, picks the fastest engine for a test run:
+// the compiler for a module whose compiled code Options.CacheDir holds, else
+// the interpreter, while the compiler fills the cache in the background for
+// the next run (host/internal/modules, the cache `mixbox run` uses).
 //
 // The package does not run any real command, and it does not test native
 // `<name>-runtime` binaries.

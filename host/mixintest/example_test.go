@@ -11,7 +11,9 @@ import (
 
 // A mixin's own test runs a case against its wasm build: here a tiny guest
 // that runs `helm version --short` and sets the output "reply" to what the
-// host answered.
+// host answered. A case runs under the policy `mixbox run` would give the
+// mixin by default; this guest declares no command in its metadata, so the
+// case grants helm itself.
 func Example() {
 	ctx := context.Background()
 	bin, err := os.ReadFile("testdata/helmversion.wasm")
@@ -21,6 +23,7 @@ func Example() {
 	res, err := mixintest.Run(ctx, bin, mixintest.Case{
 		Name:   "helm version",
 		Action: "install",
+		Policy: &mixintest.Policy{Exec: []mixintest.Grant{{Command: "helm"}}, Mount: true},
 		Exec:   []mixintest.Exec{{Command: "helm", Args: []string{"version", "--short"}, Stdout: "v3.14.0\n"}},
 		Want:   mixintest.Want{ExitCode: 0, StdoutContains: []string{"v3.14.0"}},
 	})
@@ -46,6 +49,7 @@ func ExampleResult_Failures() {
 	res, err := mixintest.Run(ctx, bin, mixintest.Case{
 		Name:   "helm version",
 		Action: "install",
+		Policy: &mixintest.Policy{Exec: []mixintest.Grant{{Command: "helm"}}, Mount: true},
 		Exec:   []mixintest.Exec{{Command: "helm", Args: []string{"version"}}},
 	})
 	if err != nil {

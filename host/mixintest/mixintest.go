@@ -3,6 +3,8 @@ package mixintest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,10 +15,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mixbox/mixbox/host"
 	"github.com/mixbox/mixbox/host/internal/mask"
+	"github.com/mixbox/mixbox/host/internal/modules"
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/step"
 	"github.com/mixbox/mixbox/host/internal/wasm"
+	"github.com/mixbox/mixbox/wasmabi"
 )
 
 // Engine selects wazero's compiler, its interpreter, or both.
@@ -24,32 +29,44 @@ type Engine int
 
 // Engines of Options.Engine.
 const (
-	// Compiler runs cases under wazero's compiler (the default).
-	Compiler Engine = iota
-	// Interpreter runs cases under wazero's interpreter, which compiles a
-	// module about ten times faster and runs it slower.
+	// Auto is the fastest engine for a test run (the default): the
+	// compiler for a module whose compiled code is in Options.CacheDir, else
+	// the interpreter, which compiles a module about ten times faster and
+	// runs it slower. It does not fill the cache: a test run is over before
+	// the compiler would be done.
+	Auto Engine = iota
+	// Compiler runs cases under wazero's compiler, compiling the module
+	// into Options.CacheDir first if the cache does not hold it, so that
+	// Auto runs of the same module later use the compiled code.
+	Compiler
+	// Interpreter runs cases under wazero's interpreter.
 	Interpreter
-	// Both runs every case under each and fails a case whose results
-	// differ.
+	// Both runs every case under the compiler and the interpreter and fails
+	// a case whose results differ.
 	Both
 )
 
-// ParseEngine parses "compiler", "interpreter" or "both".
+// ParseEngine parses "auto", "compiler", "interpreter" or "both"; "" is
+// "auto".
 func ParseEngine(s string) (Engine, error) {
 	switch s {
-	case "compiler", "":
+	case "auto", "":
+		return Auto, nil
+	case "compiler":
 		return Compiler, nil
 	case "interpreter":
 		return Interpreter, nil
 	case "both":
 		return Both, nil
 	}
-	return 0, fmt.Errorf("parse engine %q: want compiler, interpreter or both", s)
+	return 0, fmt.Errorf("parse engine %q: want auto, compiler, interpreter or both", s)
 }
 
 // String returns the engine's name as ParseEngine takes it.
 func (e Engine) String() string {
 	switch e {
+	case Auto:
+		return "auto"
 	case Compiler:
 		return "compiler"
 	case Interpreter:
@@ -60,15 +77,19 @@ func (e Engine) String() string {
 	return "engine(" + strconv.Itoa(int(e)) + ")"
 }
 
-// Options configures a Tester. The zero value is valid: the compiler, an
-// in-memory compilation cache, the mixin named by its metadata.
+// Options configures a Tester. The zero value is valid: the Auto engine
+// (the interpreter, with no CacheDir), the mixin named by its metadata.
 type Options struct {
 	// Engine selects the wazero engine(s).
 	Engine Engine
 	// Name is the mixin's name, argv[0] of the guest. Empty takes the name
 	// of the module's mixbox.mixin metadata, else "mixin".
 	Name string
-	// CacheDir, when set, keeps compiled code on disk across processes.
+	// File is the module's file, named in errors; empty names the module
+	// by its sha256.
+	File string
+	// CacheDir, when set, keeps compiled code on disk across processes
+	// (the cache `mixbox run` uses; DefaultCacheDir in package host).
 	CacheDir string
 	// Seed seeds the guest's random source.
 	Seed uint64
@@ -78,6 +99,9 @@ type Options struct {
 type Result struct {
 	// Name is the case's name.
 	Name string
+	// Engine is the engine that ran the case ("compiler" or "interpreter";
+	// the first one with Both).
+	Engine string
 	// ExitCode is the mixin's exit code.
 	ExitCode int
 	// Outputs are the outputs the mixin set.
@@ -110,6 +134,8 @@ func (r Result) Passed() bool { return len(r.Failures) == 0 }
 // is initialized for the case and runs its one step).
 type Tester struct {
 	name    string
+	caps    wasmabi.Capabilities // what the module's metadata declares
+	store   *modules.Store
 	engines []loaded
 	seed    uint64
 }
@@ -123,26 +149,39 @@ type loaded struct {
 // New checks and compiles the module bin. An error the host raises about
 // the module itself matches ErrIncompatible.
 func New(ctx context.Context, bin []byte, opts Options) (*Tester, error) {
-	t := &Tester{name: opts.Name, seed: opts.Seed}
-	kinds := []Engine{opts.Engine}
-	if opts.Engine == Both {
-		kinds = []Engine{Compiler, Interpreter}
+	t := &Tester{
+		name:  opts.Name,
+		seed:  opts.Seed,
+		store: modules.New(modules.Options{CacheDir: opts.CacheDir, Version: host.Version().Version}),
+	}
+	var kinds []modules.Engine
+	switch opts.Engine {
+	case Auto:
+		kinds = []modules.Engine{modules.Cached}
+	case Compiler:
+		kinds = []modules.Engine{modules.Compiler}
+	case Interpreter:
+		kinds = []modules.Engine{modules.Interpreter}
+	case Both:
+		kinds = []modules.Engine{modules.Compiler, modules.Interpreter}
+	default:
+		return nil, fmt.Errorf("create tester: unknown engine %s", opts.Engine)
+	}
+	where := opts.File
+	if where == "" {
+		sum := sha256.Sum256(bin)
+		where = "module sha256:" + hex.EncodeToString(sum[:])
 	}
 	for _, k := range kinds {
-		eng, err := wasm.NewEngine(ctx, wasm.EngineOptions{Interpreter: k == Interpreter, CacheDir: opts.CacheDir})
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("create %s engine: %w", k, err), t.Close(ctx))
-		}
-		t.engines = append(t.engines, loaded{label: k.String(), eng: eng})
 		name := t.name
 		if name == "" {
 			name = "mixin"
 		}
-		mod, err := eng.Load(ctx, name, bin)
+		l, err := t.store.LoadOn(ctx, k, name, where, bin)
 		if err == nil && t.name == "" {
-			if md := mod.Info().Metadata; md != nil && md.Name != "" && wasmNameOK(md.Name) {
+			if md := l.Module.Info().Metadata; md != nil && md.Name != "" && wasmNameOK(md.Name) {
 				name = md.Name
-				mod, err = eng.Load(ctx, name, bin) // compiled once: only the name changes
+				l, err = t.store.LoadOn(ctx, k, name, where, bin) // compiled once: only the name changes
 			}
 		}
 		if err != nil {
@@ -151,10 +190,21 @@ func New(ctx context.Context, bin []byte, opts Options) (*Tester, error) {
 			}
 			return nil, errors.Join(fmt.Errorf("load mixin: %w", err), t.Close(ctx))
 		}
+		if md := l.Module.Info().Metadata; md != nil {
+			t.caps = md.Capabilities
+		}
 		t.name = name
-		t.engines[len(t.engines)-1].mod = mod
+		t.engines = append(t.engines, loaded{label: engineLabel(l.Engine), eng: l.Engine, mod: l.Module})
 	}
 	return t, nil
+}
+
+// engineLabel names the engine that runs a case.
+func engineLabel(e *wasm.Engine) string {
+	if e.Interpreter() {
+		return Interpreter.String()
+	}
+	return Compiler.String()
 }
 
 // incompatible is a module check failure of the host: its text is the
@@ -166,14 +216,11 @@ func (e incompatible) Unwrap() []error { return []error{ErrIncompatible, e.err} 
 
 func wasmNameOK(name string) bool { return !strings.ContainsAny(name, "/\\ \t\n") }
 
-// Close releases the engines and their compiled code.
+// Close releases the engines and their compiled code. A compile filling
+// the disk cache in the background (Auto) is not waited for.
 func (t *Tester) Close(ctx context.Context) error {
-	var errs []error
-	for _, l := range t.engines {
-		errs = append(errs, l.eng.Close(ctx))
-	}
 	t.engines = nil
-	return errors.Join(errs...)
+	return t.store.Close(ctx)
 }
 
 // Run runs the module bin on one case, compiling it first; a test that runs
@@ -253,15 +300,14 @@ func (t *Tester) runOnce(ctx context.Context, l loaded, c *Case, mode tableMode)
 			return Result{}, nil, fmt.Errorf("write case file %s: %w", name, err)
 		}
 	}
+	pol := t.policy(c)
 	var mounts []wasm.Mount
-	if c.Policy != nil {
-		for _, m := range c.Policy.Mounts {
-			mounts = append(mounts, wasm.Mount{Host: m, Guest: m})
-		}
+	for _, m := range pol.Mounts {
+		mounts = append(mounts, wasm.Mount{Host: m, Guest: m})
 	}
-	tbl := newTable(t.name, c, mode)
+	tbl := newTable(t.name, c, pol, mode)
 	r := wasm.NewRunner(l.eng, l.mod, wasm.RunnerOptions{
-		Policy:        runnerPolicy(c.Policy),
+		Policy:        pol,
 		Executor:      tbl,
 		BundleDir:     dir,
 		Mounts:        mounts,
@@ -290,6 +336,7 @@ func (t *Tester) runOnce(ctx context.Context, l loaded, c *Case, mode tableMode)
 	_ = mout.Flush() // bytes.Buffer writes do not fail
 	_ = merr.Flush()
 	res := Result{
+		Engine:   l.label,
 		ExitCode: sr.ExitCode,
 		Outputs:  map[string]string{},
 		Stdout:   stdout.String(),
@@ -307,14 +354,24 @@ func (t *Tester) runOnce(ctx context.Context, l loaded, c *Case, mode tableMode)
 	return res, tbl, nil
 }
 
-// runnerPolicy is the policy the runner applies for limits and the
-// /cnab/app mount: the case's, or with none every command (the table
-// decides) and the mount.
-func runnerPolicy(p *Policy) policy.Mixin {
-	if p == nil {
-		return policy.Mixin{Exec: []policy.ExecGrant{{Command: "*"}}, Mount: true}
+// policy is the effective policy of c: its own, else what `mixbox run`'s
+// default policy gives the mixin (docs/spec/policy.md): for the exec mixin
+// the grants of the step it is given, for another what its metadata
+// declares, as the default policy grants it. The default's mounts of host
+// paths are left out: a case sees only its own files.
+func (t *Tester) policy(c *Case) policy.Mixin {
+	if c.Policy != nil {
+		return c.Policy.mixin()
 	}
-	return *p
+	var steps []policy.ExecStep
+	if t.name == policy.ExecMixin {
+		if es, ok := policy.RenderedExecStep([]byte(c.Input)); ok {
+			steps = append(steps, es)
+		}
+	}
+	m := policy.Default(steps, nil).ForModule(t.name, t.caps) // a case has no manifest: no secret env to withhold
+	m.Mounts = nil
+	return m
 }
 
 // argv returns CNAB_ACTION and argv[1:] for a case's action.
@@ -351,7 +408,7 @@ func validate(c *Case) error {
 		}
 	}
 	for i, e := range c.Exec {
-		if _, err := e.Compile(); err != nil {
+		if _, err := e.entry().Compile(); err != nil {
 			return bad("exec[%d]: %s", i, err.Error()) // the parser's message for a cases file
 
 		}

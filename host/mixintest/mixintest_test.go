@@ -222,3 +222,81 @@ func requireLines(t *testing.T, out string, wants []string) {
 		i++
 	}
 }
+
+// TestTester_Run_defaultPolicy: a case without a policy runs under the
+// policy `mixbox run` gives the mixin by default, so a case passes only if
+// a run would too: the exec mixin may run what its step names, another
+// mixin what its metadata declares.
+func TestTester_Run_defaultPolicy(t *testing.T) {
+	t.Parallel()
+	guest, err := os.ReadFile("testdata/helmversion.wasm")
+	require.NoError(t, err)
+	declared, err := host.Pack(guest, []byte("name: helmversion\nabi: mixbox_v1\ncapabilities: {exec: [helm]}\n"))
+	require.NoError(t, err)
+	helm := []mixintest.Exec{{Command: "helm", Args: []string{"version", "--short"}, Stdout: "v3\n"}}
+	tests := []struct {
+		name       string
+		bin        []byte
+		mixin      string // Options.Name
+		c          mixintest.Case
+		wantDenied []string
+	}{
+		{"a mixin that declares nothing is denied", guest, "",
+			mixintest.Case{Name: "c", Action: "install", Want: mixintest.Want{ExitCode: 1}}, []string{"helm"}},
+		{"a mixin that declares helm may run it", declared, "",
+			mixintest.Case{Name: "c", Action: "install", Exec: helm}, nil},
+		{"a case's own policy wins", declared, "",
+			mixintest.Case{Name: "c", Action: "install", Policy: &mixintest.Policy{Mount: true}, Want: mixintest.Want{ExitCode: 1}}, []string{"helm"}},
+		{"the exec mixin may run what its step names", buildExecMixin(t), "exec",
+			mixintest.Case{Name: "c", Action: "install", Input: "install:\n  - exec:\n      command: helm\n      arguments: [version, --short]\n", Exec: helm}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tester, err := mixintest.New(testCtx, tc.bin, mixintest.Options{Name: tc.mixin, CacheDir: cacheDir})
+			require.NoError(t, err)
+			t.Cleanup(func() { require.NoError(t, tester.Close(testCtx)) })
+			res, err := tester.Run(testCtx, tc.c)
+			require.NoError(t, err)
+			require.Empty(t, res.Failures, "stderr:\n%s", res.Stderr)
+			var denied []string
+			for _, d := range res.Denied {
+				denied = append(denied, d.Command)
+			}
+			require.Equal(t, tc.wantDenied, denied)
+		})
+	}
+}
+
+// TestNew_engines: Auto takes the compiler for a module the cache holds and
+// the interpreter for one it does not, or with no cache; Compiler and
+// Interpreter force one.
+func TestNew_engines(t *testing.T) {
+	t.Parallel()
+	guest, err := os.ReadFile("testdata/helmversion.wasm")
+	require.NoError(t, err)
+	tests := []struct {
+		name     string
+		bin      []byte
+		opts     mixintest.Options
+		wantEngs string
+	}{
+		{"auto on a warm cache", buildExecMixin(t), mixintest.Options{CacheDir: cacheDir}, "compiler"},
+		{"auto on a cold cache", guest, mixintest.Options{CacheDir: t.TempDir()}, "interpreter"},
+		{"auto without a cache", buildExecMixin(t), mixintest.Options{}, "interpreter"},
+		{"the compiler on a cold cache", guest, mixintest.Options{Engine: mixintest.Compiler, CacheDir: t.TempDir()}, "compiler"},
+		{"the interpreter on a warm cache", buildExecMixin(t), mixintest.Options{Engine: mixintest.Interpreter, CacheDir: cacheDir}, "interpreter"},
+		{"both", guest, mixintest.Options{Engine: mixintest.Both}, "compiler"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tester, err := mixintest.New(testCtx, tc.bin, tc.opts)
+			require.NoError(t, err)
+			t.Cleanup(func() { require.NoError(t, tester.Close(testCtx)) })
+			res, err := tester.Run(testCtx, mixintest.Case{Name: "c", Action: "install", Loose: true})
+			require.NoError(t, err)
+			require.Equal(t, tc.wantEngs, res.Engine)
+		})
+	}
+}

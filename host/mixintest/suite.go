@@ -95,7 +95,7 @@ func (t *Tester) update(ctx context.Context, c *Case) (Result, error) {
 		if j := answers[i]; j >= 0 {
 			e = c.Exec[j]
 		}
-		if !e.Match(call.Command, call.Args) {
+		if !e.entry().Match(call.Command, call.Args) {
 			e.Command, e.Args, e.ArgsRegex = call.Command, call.Args, nil
 		}
 		execs[i] = e
@@ -107,6 +107,16 @@ func (t *Tester) update(ctx context.Context, c *Case) (Result, error) {
 	c.Want.ExitCode = res.ExitCode
 	c.Want.Outputs = res.Outputs
 	res.Failures = append(check(c, res), res.Failures...)
+	if res.ExitCode != 0 {
+		// What was recorded is a failure: say so rather than pass a case
+		// that now only checks the mixin fails the same way again.
+		msg := fmt.Sprintf("recorded a failing run: the mixin exited with code %d, which the case now wants; "+
+			"if the failure is what the case tests, run it again without --update", res.ExitCode)
+		if tail := lastLines(res.Stderr, 10); tail != "" {
+			msg += "\n  stderr:\n" + indent(tail, "  | ")
+		}
+		res.Failures = append(res.Failures, msg)
+	}
 	return res, nil
 }
 
@@ -145,7 +155,7 @@ func updateNode(n *yaml.Node, old []Exec, answers []int, execs []Exec, res Resul
 		j := answers[i]
 		if j >= 0 && j < len(oldNodes) {
 			en := oldNodes[j]
-			if !old[j].Match(res.Calls[i].Command, res.Calls[i].Args) {
+			if !old[j].entry().Match(res.Calls[i].Command, res.Calls[i].Args) {
 				if en.Kind == yaml.AliasNode && en.Alias != nil {
 					// Rewrite a copy here, not the anchored entry others share.
 					c := *en.Alias

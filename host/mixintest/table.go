@@ -42,8 +42,8 @@ const (
 // answers from its exec list and records what the mixin asked.
 type table struct {
 	mixin   string
-	entries []Exec
-	policy  *Policy
+	entries []hostexec.Entry
+	policy  policy.Mixin
 	mode    tableMode
 
 	mu       sync.Mutex
@@ -57,9 +57,9 @@ type table struct {
 
 var _ hostexec.Executor = (*table)(nil)
 
-func newTable(mixin string, c *Case, mode tableMode) *table {
-	entries := hostexec.CompileAll(c.Exec) // a Case built in Go: compile its regexes once
-	return &table{mixin: mixin, entries: entries, policy: c.Policy, mode: mode, used: make([]bool, len(c.Exec))}
+// newTable answers c's calls under pol, the case's effective policy.
+func newTable(mixin string, c *Case, pol policy.Mixin, mode tableMode) *table {
+	return &table{mixin: mixin, entries: entries(c.Exec), policy: pol, mode: mode, used: make([]bool, len(c.Exec))}
 }
 
 // Exec answers one call.
@@ -103,12 +103,8 @@ func (t *table) Exec(_ context.Context, c hostexec.Call) (wasmabi.ExecResult, er
 }
 
 // check returns the *policy.DeniedError of a request the case's policy
-// refuses, as a run's policy check does; a case without a policy refuses
-// nothing.
+// refuses, as a run's policy check does.
 func (t *table) check(req wasmabi.ExecRequest) error {
-	if t.policy == nil {
-		return nil
-	}
 	return t.policy.Check(t.mixin, policy.Resolve(req))
 }
 
@@ -154,12 +150,7 @@ func (t *table) finish() []string {
 	return out
 }
 
-func (t *table) captureLimit() int64 {
-	if t.policy == nil {
-		return 0
-	}
-	return t.policy.Limits.CaptureBytes
-}
+func (t *table) captureLimit() int64 { return t.policy.Limits.CaptureBytes }
 
 func truncate(s string, limit int64) (string, bool) {
 	if int64(len(s)) <= limit {

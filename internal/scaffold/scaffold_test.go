@@ -60,7 +60,7 @@ require github.com/stretchr/testify v1.12.1
 				return
 			}
 			require.NoError(t, err)
-			require.Equal(t, []string{"Makefile", "README.md", ".gitignore", "go.mod", "main.go", "mixin_test.go", "step.go", "testdata/cases.yaml", "go.sum"}, res.Files)
+			require.Equal(t, []string{"Makefile", "README.md", ".gitignore", "go.mod", "main.go", "mixin.yaml", "mixin_test.go", "step.go", "testdata/cases.yaml", "go.sum"}, res.Files)
 			gomod, err := os.ReadFile(filepath.Join(tc.opts.Dir, "go.mod"))
 			require.NoError(t, err)
 			require.Equal(t, `module helm3

@@ -112,6 +112,13 @@ func (b *Builds) Binary(t testing.TB, pkg, out string, env ...string) string {
 // everything writable by its owner.
 func CopyTree(t testing.TB, src, dst string) {
 	t.Helper()
+	CopyTreeExcept(t, src, dst, nil)
+}
+
+// CopyTreeExcept is CopyTree without the files and directories for which
+// skip (when not nil) reports true, given their path relative to src.
+func CopyTreeExcept(t testing.TB, src, dst string, skip func(rel string, dir bool) bool) {
+	t.Helper()
 	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
 		if err != nil {
 			return err
@@ -119,6 +126,12 @@ func CopyTree(t testing.TB, src, dst string) {
 		rel, err := filepath.Rel(src, p)
 		if err != nil {
 			return err
+		}
+		if skip != nil && rel != "." && skip(rel, fi.IsDir()) {
+			if fi.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		target := filepath.Join(dst, rel)
 		if fi.IsDir() {

@@ -30,6 +30,17 @@ var (
 	// ErrNoCache is wrapped (with ErrUsage) when precompiling has no cache
 	// directory to fill.
 	ErrNoCache = errors.New("no cache directory")
+	// ErrInputs is wrapped (with ErrUsage) when the parameters or
+	// credentials given to a run are unknown, do not fit their definition,
+	// or (a local run) are missing.
+	ErrInputs = errors.New("invalid parameters or credentials")
+	// ErrNativeReplay is wrapped (with ErrUsage and ErrReplay) when a run
+	// that replays exec calls would run a mixin natively: its commands
+	// cannot be answered from the file.
+	ErrNativeReplay = errors.New("a native mixin cannot be replayed")
+	// ErrDenied is wrapped when a step failed after the policy refused one
+	// of its mixin's exec calls.
+	ErrDenied = errors.New("exec denied by the policy")
 )
 
 // Hint returns the line that tells the user what to do about err, or "".

@@ -96,9 +96,9 @@ func (l *Local) Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error) {
 		l.opts.Logger.DebugContext(ctx, "exec denied", "mixin", c.Mixin, "step", c.Step, "command", r.Command, "error", err)
 		return wasmabi.ExecResult{}, err
 	}
-	var bin, looked string
+	var bin, looked, shown string
 	if r.Path != "" {
-		bin = l.hostPath(r.Path)
+		bin, shown = l.hostPath(r.Path), r.Path
 		if _, err := os.Stat(bin); err != nil {
 			return wasmabi.ExecResult{}, fmt.Errorf("find command %s in the bundle: %w", r.Path, wasmabi.ENotFound)
 		}
@@ -124,6 +124,7 @@ func (l *Local) Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error) {
 	l.opts.Logger.DebugContext(ctx, "exec", "mixin", c.Mixin, "step", c.Step, "command", r.Command, "path", bin, "dir", r.Dir)
 	res := l.run(ctx, c, run{
 		path:    bin,
+		shown:   shown,
 		args:    c.Request.Args,
 		dir:     l.hostPath(r.Dir),
 		env:     l.environ(pol, c.Request.Env),
@@ -225,6 +226,7 @@ func (l *Local) environ(pol policy.Mixin, extra map[string]string) []string {
 // run is one command to start.
 type run struct {
 	path    string
+	shown   string // the bundle path of a bundle command, its host path hidden
 	args    []string
 	dir     string
 	env     []string
@@ -260,7 +262,7 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 	}
 	if err := cmd.Start(); err != nil {
 		pipes.closeAll()
-		return startFailure(start, err)
+		return startFailure(start, r.startErr(err))
 	}
 	pipes.closeChild()
 	// The process group gets SIGKILL a grace period after the deadline, or
@@ -295,6 +297,19 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 		DurationMS:      time.Since(start).Milliseconds(),
 	}
 	return res
+}
+
+// startErr words why a command could not start, naming a bundle command
+// by its bundle path: one without the execute bit says how to fix it.
+func (r run) startErr(err error) error {
+	if r.shown == "" {
+		return err
+	}
+	if errors.Is(err, os.ErrPermission) {
+		rel := strings.TrimPrefix(r.shown, policy.BundleDir+"/")
+		return fmt.Errorf("%s: permission denied: it is not executable; run chmod +x %s in the bundle directory", r.shown, rel)
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), r.path, r.shown))
 }
 
 func startFailure(start time.Time, err error) wasmabi.ExecResult {

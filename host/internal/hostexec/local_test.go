@@ -150,7 +150,7 @@ func TestLocal_Exec_refusals(t *testing.T) {
 		{name: "granted but not in the bundle", req: wasmabi.ExecRequest{Command: "./missing.sh"}, wantErr: wasmabi.ENotFound},
 		{name: "a pinned path that differs", req: wasmabi.ExecRequest{Command: "pinned"}, wantErr: wasmabi.EDenied, wantLookup: true},
 		{name: "a bundle script", req: wasmabi.ExecRequest{Command: "./helpers.sh", Args: []string{"x"}}, wantExit: 0},
-		{name: "a file that cannot start", req: wasmabi.ExecRequest{Command: "./plain.txt"}, wantExit: -1, wantStderr: "permission denied"},
+		{name: "a file that cannot start", req: wasmabi.ExecRequest{Command: "./plain.txt"}, wantExit: -1, wantStderr: "/cnab/app/plain.txt: permission denied: it is not executable; run chmod +x plain.txt in the bundle directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

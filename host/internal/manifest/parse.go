@@ -286,6 +286,11 @@ func (p *parser) parameters(v *yaml.Node) error {
 				Dependency string `yaml:"dependency"`
 				Output     string `yaml:"output"`
 			} `yaml:"source"`
+			Enum             []any    `yaml:"enum"`
+			Minimum          *float64 `yaml:"minimum"`
+			Maximum          *float64 `yaml:"maximum"`
+			ExclusiveMinimum *float64 `yaml:"exclusiveMinimum"`
+			ExclusiveMaximum *float64 `yaml:"exclusiveMaximum"`
 		}
 		if err := p.decode("parameters", item, &raw); err != nil {
 			return err
@@ -298,6 +303,11 @@ func (p *parser) parameters(v *yaml.Node) error {
 			Env: raw.Env, Path: raw.Path, ApplyTo: raw.ApplyTo, Sensitive: raw.Sensitive,
 			Persistent: raw.Persistent,
 			Source:     ParameterSource{Dependency: raw.Source.Dependency, Output: raw.Source.Output},
+			Minimum:    raw.Minimum, Maximum: raw.Maximum,
+			ExclusiveMinimum: raw.ExclusiveMinimum, ExclusiveMaximum: raw.ExclusiveMaximum,
+		}
+		for _, e := range raw.Enum {
+			prm.Enum = append(prm.Enum, Normalize(e))
 		}
 		if dn := yamlnode.Get(item, "default"); dn != nil {
 			var d any

@@ -7,6 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mixbox/mixbox/host/internal/yamlnode"
+	"github.com/mixbox/mixbox/internal/suggest"
 )
 
 // Step is one step of an action, before rendering.
@@ -72,8 +73,16 @@ func (p *parser) step(action string, index int, n *yaml.Node) (Step, error) {
 	}
 	mixin := key.Value
 	if _, ok := p.m.Mixin(mixin); !ok {
+		fix := "add it to the mixins list"
+		var declared []string
+		for _, m := range p.m.Mixins {
+			declared = append(declared, m.Name)
+		}
+		if s, ok := suggest.Closest(mixin, declared); ok {
+			fix = fmt.Sprintf("did you mean %s? Else add %s to the mixins list", s, mixin)
+		}
 		return Step{}, fmt.Errorf("%w: %w: %w", ErrInvalidManifest, ErrUndeclaredMixin,
-			p.at(key, "%s uses mixin %q, which is not declared; add it to the mixins list", where, mixin))
+			p.at(key, "%s uses mixin %q, which is not declared; %s", where, mixin, fix))
 	}
 	if body.Kind != yaml.MappingNode {
 		return Step{}, p.errorf(body, "%s: the %s step must be a mapping of its settings", where, mixin)

@@ -33,6 +33,11 @@ type Parameter struct {
 	Default    any
 	HasDefault bool
 	Source     ParameterSource
+	// Enum, Minimum, Maximum, ExclusiveMinimum and ExclusiveMaximum are the
+	// JSON-schema constraints on the value; nil when not declared.
+	Enum                               []any
+	Minimum, Maximum                   *float64
+	ExclusiveMinimum, ExclusiveMaximum *float64
 }
 
 // ParameterSource says where Porter takes a parameter's value from.

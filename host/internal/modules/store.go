@@ -110,15 +110,42 @@ func (s *Store) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Load checks a module and compiles it once per Store. where names its
-// origin: a built-in, or a file (whose size and time join the key).
+// Engine selects the wazero engine a load uses.
+type Engine int
+
+// Engines of LoadOn.
+const (
+	// Auto is the Store's choice: the interpreter with Options.Interpreter;
+	// else, with a disk cache, the compiler for a module the cache holds and
+	// the interpreter (while the compiler fills the cache) for one it does
+	// not; else the compiler.
+	Auto Engine = iota
+	// Compiler is wazero's compiler, with the disk cache, whatever the
+	// cache holds.
+	Compiler
+	// Interpreter is wazero's interpreter.
+	Interpreter
+	// Cached is the compiler for a module the disk cache holds, else the
+	// interpreter, leaving the cache as it is: for a process too short to
+	// gain from compiling (a test run).
+	Cached
+)
+
+// Load checks a module and compiles it once per Store, on the engine Auto
+// picks. where names its origin: a built-in, or a file (whose size and time
+// join the key).
 //
 // With the compiler, a module whose compiled code is not in the disk cache
 // yet would cost a second or more before its first step; instead it runs on
 // the interpreter, which compiles about ten times faster, while the compiler
 // fills the cache in the background for the next run.
 func (s *Store) Load(ctx context.Context, name, where string, bin []byte) (Loaded, error) {
-	key := name + "\x00" + where
+	return s.LoadOn(ctx, Auto, name, where, bin)
+}
+
+// LoadOn is Load on the engine e: Compiler and Interpreter force one.
+func (s *Store) LoadOn(ctx context.Context, e Engine, name, where string, bin []byte) (Loaded, error) {
+	key := fmt.Sprintf("%d\x00%s\x00%s", e, name, where)
 	if fi, err := os.Stat(where); err == nil {
 		key += fmt.Sprintf("\x00%d\x00%d", fi.Size(), fi.ModTime().UnixNano())
 	}
@@ -128,13 +155,19 @@ func (s *Store) Load(ctx context.Context, name, where string, bin []byte) (Loade
 	if ok {
 		return l, nil
 	}
-	interpreter := s.opts.Interpreter
+	interpreter := e == Interpreter || e == Auto && s.opts.Interpreter
 	marker := ""
-	if !interpreter && s.opts.CacheDir != "" {
-		sum := sha256.Sum256(bin)
-		marker = Marker(s.opts.CacheDir, hex.EncodeToString(sum[:]))
-		if _, err := os.Stat(marker); err != nil {
-			interpreter = true // cold: interpret now, compile in the background
+	if (e == Auto || e == Cached) && !interpreter {
+		cold := s.opts.CacheDir == "" && e == Cached
+		if s.opts.CacheDir != "" {
+			sum := sha256.Sum256(bin)
+			marker = Marker(s.opts.CacheDir, hex.EncodeToString(sum[:]))
+			_, err := os.Stat(marker)
+			cold = err != nil
+		}
+		interpreter = cold // Auto: interpret now, compile in the background
+		if e == Cached {
+			marker = "" // and leave the cache as it is
 		}
 	}
 	eng, err := s.engine(ctx, interpreter)
@@ -145,8 +178,13 @@ func (s *Store) Load(ctx context.Context, name, where string, bin []byte) (Loade
 	if err != nil {
 		return Loaded{}, loadErr(name, where, err)
 	}
-	if interpreter && !s.opts.Interpreter && marker != "" {
+	switch {
+	case interpreter && marker != "":
 		s.fillCache(context.WithoutCancel(ctx), name, bin, marker)
+	case e == Compiler && s.opts.CacheDir != "":
+		if err := writeMarker(Marker(s.opts.CacheDir, mod.Info().SHA256)); err != nil {
+			s.opts.Logger.Warn("mark compiled", "mixin", name, "err", err)
+		}
 	}
 	l = Loaded{Engine: eng, Module: mod}
 	s.mu.Lock()

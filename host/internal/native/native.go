@@ -19,9 +19,6 @@ import (
 // maxOutputFile bounds one output file read back from the outputs directory.
 const maxOutputFile = 64 << 20
 
-// maxStderr bounds the stderr kept for the step's error.
-const maxStderr = 64 << 10
-
 // ErrFailed is wrapped by the error of a step whose runtime exited non-zero.
 var ErrFailed = errors.New("mixin failed")
 
@@ -71,8 +68,6 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 	if err := os.MkdirAll(r.opts.OutputsDir, 0o770); err != nil {
 		return step.Result{}, fmt.Errorf("create outputs dir: %w", err)
 	}
-	var stderr tailBuffer
-	stderr.max = maxStderr
 	cmd, runErr := procexec.Start(func() *exec.Cmd {
 		cmd := procexec.Command(ctx, r.opts.WaitDelay, r.opts.Path, in.Args...)
 		cmd.Args[0] = r.opts.Path
@@ -80,7 +75,7 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 		cmd.Env = r.opts.Env
 		cmd.Stdin = bytes.NewReader(in.Stdin)
 		cmd.Stdout = sio.Stdout
-		cmd.Stderr = io.MultiWriter(sio.Stderr, &stderr)
+		cmd.Stderr = sio.Stderr // printed as it comes: the step's error does not repeat it
 		return cmd
 	})
 	if runErr == nil {
@@ -109,7 +104,7 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 		return res, errors.Join(fmt.Errorf("run %s: stopped: %w", r.opts.Name, ctx.Err()), outErr)
 	}
 	if exitErr != nil {
-		msg := fmt.Errorf("%w: %s-runtime %s: %w%s", ErrFailed, r.opts.Name, strings.Join(in.Args, " "), runErr, stderr.lastLines(4))
+		msg := &exitFailure{text: fmt.Sprintf("%s: %s-runtime %s exited with code %d", ErrFailed, r.opts.Name, strings.Join(in.Args, " "), res.ExitCode), err: exitErr}
 		return res, errors.Join(msg, outErr)
 	}
 	return res, errors.Join(fmt.Errorf("run %s: %w; check that %s is a %s-runtime binary built for this platform", r.opts.Name, runErr, r.opts.Path, r.opts.Name), outErr)
@@ -157,30 +152,13 @@ func readCapped(p string) ([]byte, error) {
 	return data, nil
 }
 
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	buf []byte
-	max int
+// exitFailure is a runtime that exited non-zero: it matches ErrFailed and
+// wraps the *exec.ExitError. Its text does not repeat the runtime's stderr,
+// which the run already printed.
+type exitFailure struct {
+	text string
+	err  *exec.ExitError
 }
 
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = t.buf[len(t.buf)-t.max:]
-	}
-	return len(p), nil
-}
-
-// lastLines returns the last n non-empty lines written, each on its own line
-// after a newline, or "" when nothing was written.
-func (t *tailBuffer) lastLines(n int) string {
-	lines := strings.Split(strings.TrimRight(string(t.buf), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	text := strings.TrimSpace(strings.Join(lines, "\n"))
-	if text == "" {
-		return ""
-	}
-	return "\n" + text
-}
+func (e *exitFailure) Error() string   { return e.text }
+func (e *exitFailure) Unwrap() []error { return []error{ErrFailed, e.err} }

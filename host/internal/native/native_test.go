@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,7 +68,10 @@ func TestRunner_Run(t *testing.T) {
 				step.IO{Stdout: &stdout, Stderr: &stderr})
 			if tc.wantErr != nil {
 				require.ErrorIs(t, err, tc.wantErr)
-				require.Contains(t, err.Error(), "boom", "the error keeps the end of stderr")
+				var exitErr *exec.ExitError
+				require.ErrorAs(t, err, &exitErr)
+				require.Equal(t, "mixin failed: probe-runtime install exited with code 7", err.Error(), "the error does not repeat stderr")
+				require.Equal(t, "boom\n", stderr.String(), "stderr was printed as it came")
 			} else {
 				require.NoError(t, err)
 			}

@@ -268,6 +268,43 @@ func (b *bundle) sensitiveParam(name string) bool {
 	return ok && d.WriteOnly
 }
 
+// stateIsFileParam reports whether bundle.json declares porter-state, the
+// state bag, as a file parameter (Porter's bundles do).
+func (b *bundle) stateIsFileParam() bool {
+	return b.bundleJSON != nil && b.bundleJSON.IsFileParameter("porter-state")
+}
+
+// statePath is the manifest's path of the state variable name.
+func (b *bundle) statePath(name string) string {
+	for _, s := range b.m.State {
+		if s.Name == name {
+			return s.Path
+		}
+	}
+	return ""
+}
+
+// pathOutputs are the names of the file-backed bundle outputs of action,
+// sorted: those Porter collects at the end of a run (its debug mode names
+// each one, produced by a step or not). Porter goes by bundle.json's
+// outputs: without any there, none.
+func (b *bundle) pathOutputs(action string) []string {
+	var names []string
+	for _, o := range b.m.Outputs {
+		if o.Path == "" || !o.AppliesTo(action) {
+			continue
+		}
+		if b.bundleJSON != nil {
+			if _, ok := b.bundleJSON.Outputs[o.Name]; !ok {
+				continue
+			}
+		}
+		names = append(names, o.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
 func (b *bundle) stateVars() []state.Var {
 	vars := make([]state.Var, 0, len(b.m.State))
 	for _, s := range b.m.State {

@@ -8,9 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
-	"github.com/mixbox/mixbox/host/internal/errkind"
 	"github.com/mixbox/mixbox/host/internal/manifest"
 	"github.com/mixbox/mixbox/internal/environ"
 )
@@ -32,12 +30,11 @@ func (s *session) prepareEnv(b *bundle) ([]string, error) {
 	}
 	action := s.cfg.Action
 
+	if err := s.checkInputs(b); err != nil {
+		return nil, err
+	}
 	for _, name := range slices.Sorted(maps.Keys(s.cfg.Params)) {
-		p, ok := b.m.Parameter(name)
-		if !ok {
-			return nil, errkind.WithHint(fmt.Errorf("%w: parameter %q: the manifest has no such parameter", errkind.ErrUsage, name),
-				"parameters: "+strings.Join(paramNames(b.m), ", "))
-		}
+		p, _ := b.m.Parameter(name) // checkInputs: it exists
 		v := s.cfg.Params[name]
 		if p.Path != "" {
 			data := []byte(v)
@@ -52,11 +49,7 @@ func (s *session) prepareEnv(b *bundle) ([]string, error) {
 		set(p.EnvVar(), v)
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.cfg.Creds)) {
-		c, ok := credential(b.m, name)
-		if !ok {
-			return nil, errkind.WithHint(fmt.Errorf("%w: credential %q: the manifest has no such credential", errkind.ErrUsage, name),
-				"credentials: "+strings.Join(credNames(b.m), ", "))
-		}
+		c, _ := credential(b.m, name) // checkInputs: it exists
 		v := s.cfg.Creds[name]
 		if c.Path != "" {
 			if err := writeDest(s.paths.onHost(c.Path), []byte(v)); err != nil {
@@ -68,6 +61,9 @@ func (s *session) prepareEnv(b *bundle) ([]string, error) {
 		}
 	}
 
+	if s.cfg.Debug {
+		set("PORTER_DEBUG", "true") // for the mixins too, as `porter install --debug` does
+	}
 	if s.cfg.Installation != "" {
 		set("CNAB_INSTALLATION_NAME", s.cfg.Installation)
 		set("PORTER_INSTALLATION_NAME", s.cfg.Installation)

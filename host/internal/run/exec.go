@@ -125,7 +125,7 @@ func (s *session) executor(name string, mp policy.Mixin, pol *policy.Policy, b *
 	if s.exec.recorder != nil {
 		exe = s.exec.recorder.Wrap(exe)
 	}
-	return exe
+	return s.watch.watched(exe)
 }
 
 // policyExec runs calls under one mixin policy, for real or from the replay.
@@ -191,4 +191,40 @@ func (g *renderedGrants) all() []policy.ExecStep {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return slices.Clone(g.steps)
+}
+
+// nativeExecCheck is called for a mixin that runs natively: its commands do
+// not pass through mixbox, so a replay cannot answer them (an error, before
+// anything runs) and a recording holds none of them (a warning).
+func (s *session) nativeExecCheck(name string) error {
+	nativePath := s.mixinPath(name, "")
+	if s.cfg.ReplayExec != "" {
+		hint := fmt.Sprintf("install its wasm build as %s (a Go mixin on mixbox's SDK builds with GOOS=wasip1 GOARCH=wasm go build -o %s-runtime.wasm), then replay with the wasm form winning", s.mixinPath(name, ".wasm"), name)
+		if where := s.wasmForm(name); where != "" {
+			hint = fmt.Sprintf("its wasm form (%s) can be replayed: let the wasm form win over the native one", where)
+		}
+		err := fmt.Errorf("%w: mixin %s runs natively (%s), which runs its commands itself; nothing was run", errkind.ErrNativeReplay, name, nativePath)
+		return errkind.WithHint(errkind.Of(errkind.ErrUsage, errkind.Of(errkind.ErrReplay, err)), hint)
+	}
+	if s.cfg.RecordExec != "" {
+		s.log.warn("mixin %s runs natively (%s): the exec recording %s holds none of its commands, which do not pass through mixbox", name, nativePath, s.cfg.RecordExec)
+	}
+	return nil
+}
+
+// wasmForm says where mixin's wasm form is (installed or built in), "" when
+// it has none.
+func (s *session) wasmForm(name string) string {
+	if p := s.mixinPath(name, ".wasm"); fileExists(p) {
+		return p
+	}
+	if len(s.deps.BuiltIns[name]) > 0 {
+		return "built-in " + name
+	}
+	return ""
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir()
 }

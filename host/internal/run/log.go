@@ -217,7 +217,9 @@ func (l *runLog) debug(format string, args ...any) {
 	l.line("%s", msg)
 }
 
-func (l *runLog) done(ran, n int, d time.Duration, runErr error) {
+// done ends the log: how many of the n steps ran, and which one failed (0
+// when none did).
+func (l *runLog) done(ran, n, failed int, d time.Duration, runErr error) {
 	l.flush()
 	if l.json {
 		ms := d.Milliseconds()
@@ -228,10 +230,17 @@ func (l *runLog) done(ran, n int, d time.Duration, runErr error) {
 		l.emit(e)
 		return
 	}
-	if runErr == nil {
+	switch {
+	case runErr == nil:
 		l.line("execution completed successfully!")
+		l.ownLine("ran %d of %d steps in %s", ran, n, round(d))
+	case failed > 0 && failed < n:
+		l.ownLine("failed at step %d of %d in %s (%d not run)", failed, n, round(d), n-failed)
+	case failed > 0:
+		l.ownLine("failed at step %d of %d in %s", failed, n, round(d))
+	default:
+		l.ownLine("ran %d of %d steps in %s, then failed", ran, n, round(d))
 	}
-	l.ownLine("ran %d of %d steps in %s", ran, n, round(d))
 }
 
 func (l *runLog) flush() {

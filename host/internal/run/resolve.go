@@ -16,6 +16,7 @@ import (
 	"github.com/mixbox/mixbox/host/internal/step"
 	"github.com/mixbox/mixbox/host/internal/wasm"
 	"github.com/mixbox/mixbox/wasmabi"
+	"github.com/mixbox/mixbox/internal/suggest"
 )
 
 // mixinsDir is where installed mixins are: Options.MixinsDir (a CNAB path is
@@ -101,8 +102,25 @@ func (s *session) resolve(ctx context.Context, name string, b *bundle, env []str
 		s.logDeclaration(name, wr.Capabilities(), pol)
 		return wr, nil
 	}
-	return nil, errkind.WithHint(fmt.Errorf("%w: mixin %s is not installed: looked in %s", errkind.ErrNotInstalled, name, strings.Join(looked, ", ")),
+	msg := fmt.Sprintf("mixin %s is not installed: looked in %s", name, strings.Join(looked, ", "))
+	if s, ok := suggest.Closest(name, s.knownMixins()); ok {
+		msg += "; did you mean " + s + "?"
+	}
+	return nil, errkind.WithHint(errkind.Of(errkind.ErrNotInstalled, errors.New(msg)),
 		fmt.Sprintf("install it as %s (wasm) or %s (native), or point the mixins directory at the one that has it", wasmPath, nativePath))
+}
+
+// knownMixins are the names of the built-in mixins and of those installed in
+// the mixins directory.
+func (s *session) knownMixins() []string {
+	names := slices.Sorted(maps.Keys(s.deps.BuiltIns))
+	entries, _ := os.ReadDir(s.mixinsDir()) // none installed: only the built-ins
+	for _, e := range entries {
+		if e.IsDir() && !slices.Contains(names, e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	return names
 }
 
 func (s *session) builtinNames() []string {

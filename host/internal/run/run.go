@@ -18,6 +18,7 @@ import (
 	"github.com/mixbox/mixbox/host/internal/state"
 	"github.com/mixbox/mixbox/host/internal/step"
 	"github.com/mixbox/mixbox/host/internal/tmpl"
+	"github.com/mixbox/mixbox/host/internal/wasm"
 )
 
 // session is one run: everything it keeps from start to end. It is created
@@ -36,6 +37,9 @@ type session struct {
 	short map[string]bool // names of values reported too short to mask
 	log   *runLog
 	exec  *execState // recorder, replayer and rendered grants
+	watch execWatch  // the current step's refused and failed exec calls
+
+	failedStep int // the step that failed, 0 when none did
 }
 
 // newSession checks cfg and fills its defaults.
@@ -108,7 +112,7 @@ func Run(ctx context.Context, deps Deps, cfg Config) (Report, error) {
 	rep, err := s.run(ctx)
 	rep.Duration = time.Since(start)
 	if rep.Steps > 0 || err == nil {
-		s.log.done(rep.Ran, rep.Steps, rep.Duration, err)
+		s.log.done(rep.Ran, rep.Steps, s.failedStep, rep.Duration, err)
 	}
 	s.log.flush()
 	return rep, s.maskErr(err)
@@ -134,7 +138,14 @@ func (s *session) run(ctx context.Context) (Report, error) {
 	if s.cfg.Action == "" {
 		return rep, fmt.Errorf("%w: %w", errkind.ErrUsage, errkind.ErrNoAction)
 	}
+	if err := s.checkImage(); err != nil {
+		return rep, err
+	}
 	b, err := s.loadBundle()
+	if err != nil {
+		return rep, err
+	}
+	pol, err := s.policy(b)
 	if err != nil {
 		return rep, err
 	}
@@ -152,7 +163,7 @@ func (s *session) run(ctx context.Context) (Report, error) {
 	if err := s.loadDefinitions(ctx, b); err != nil {
 		return rep, err
 	}
-	p, err := s.plan(ctx, b, env)
+	p, err := s.plan(ctx, b, env, pol)
 	if err != nil {
 		return rep, err
 	}
@@ -176,9 +187,11 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("%w: %s step %d not started: %w", errkind.ErrStep, action, i+1, context.Cause(ctx))
 		}
+		s.debug("=== Step Template ===\n%s\n", b.m.TemplatePrefix()+ps.step.Template)
 		in, sensitive, err := b.render(ctx, action, ps.step, envm, rep.Outputs)
 		s.addSecrets(sensitive)
 		if err != nil {
+			s.failedStep = i + 1
 			return err
 		}
 		if ps.step.Mixin == policy.ExecMixin {
@@ -190,6 +203,7 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 			Stdout: s.log.mixinOut, Stderr: s.log.mixinErr, Log: s.log.stepLine, Debug: s.cfg.Debug,
 			Mask: func(v string) { s.addGuest(v) },
 		}
+		s.watch.reset()
 		began := time.Now()
 		res, stepErr := ps.runner.Run(ctx, in, sio)
 		replayErr := s.exec.replayErr()
@@ -209,13 +223,18 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		}
 		s.log.stepEnd(i+1, n, ps.runner, time.Since(began), stepErr)
 		if stepErr != nil {
-			err := stepFailed(action, i+1, ps.runner, stepErr)
+			denied, failed := s.watch.took()
+			err := stepFailed(action, i+1, ps.runner, stepErr, failed, res.ExitCode)
 			if replayErr != nil && !errors.Is(stepErr, replayErr) {
 				err = fmt.Errorf("%w\n%w", err, replayErr)
 			}
 			if len(res.Denials) > 0 {
 				err = fmt.Errorf("%w\ndenied by the policy:\n  %s", err, strings.Join(res.Denials, "\n  "))
 			}
+			if len(denied) > 0 {
+				err = deniedErr(err, ps.runner.Name(), p.defaultPolicy, denied)
+			}
+			s.failedStep = i + 1
 			return errors.Join(err, applyErr)
 		}
 		if applyErr != nil {
@@ -223,6 +242,21 @@ func (s *session) runSteps(ctx context.Context, b *bundle, p *plan, env []string
 		}
 	}
 	return s.exec.replayUnused()
+}
+
+// checkImage refuses a run without a root where there is no invocation
+// image: without /cnab/app there is no bundle directory to run in, and the
+// run would write /cnab/app/outputs on this machine.
+func (s *session) checkImage() error {
+	if s.paths.isRooted() {
+		return nil
+	}
+	if fi, err := os.Stat(s.paths.bundleDir()); err == nil && fi.IsDir() {
+		return nil
+	}
+	err := fmt.Errorf("this looks like a local run: %s does not exist, and without a CNAB root mixbox runs the bundle there, as in an invocation image", s.paths.bundleDir())
+	return errkind.WithHint(errkind.Of(errkind.ErrUsage, errkind.Of(errkind.ErrRoot, err)),
+		"lay the bundle out at ROOT/cnab/app and take every CNAB path under ROOT")
 }
 
 // initialize prepares the bundle directory before the steps, as Porter's
@@ -240,11 +274,19 @@ func (s *session) initialize(b *bundle) error {
 		return err
 	}
 	data, err := os.ReadFile(s.paths.stateBag())
-	if errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) || err == nil && len(b.m.State) == 0 {
+		s.debug("No existing bundle state to unpack")
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read state: %w", err)
+	}
+	if strings.TrimSpace(string(data)) == "null" {
+		if b.stateIsFileParam() {
+			s.debug("No existing bundle state to unpack") // Porter decodes it as a file parameter first, which removes it
+		} else {
+			s.debug("Bundle state file has null content")
+		}
 	}
 	bag, err := state.Decode(data)
 	if err != nil {
@@ -255,18 +297,34 @@ func (s *session) initialize(b *bundle) error {
 	if err != nil {
 		return fmt.Errorf("unpack state: %w", err)
 	}
-	if s.cfg.Debug {
-		for _, n := range names {
-			s.log.debug("Unpacked state %s", n)
-		}
+	for _, n := range names {
+		s.debug("  - %s -> %s", n, b.statePath(n))
 	}
 	return nil
+}
+
+// debug prints a line of Porter's debug mode (--debug, PORTER_DEBUG).
+func (s *session) debug(format string, args ...any) {
+	if s.cfg.Debug {
+		s.log.debug(format, args...)
+	}
 }
 
 // finalize runs always once the state was unpacked: it copies file-backed
 // bundle outputs that no step produced and packs porter-state.
 func (s *session) finalize(b *bundle, outputs map[string][]byte) error {
+	if s.cfg.Debug {
+		for _, name := range b.pathOutputs(s.cfg.Action) {
+			s.debug("  - %s", name)
+		}
+	}
 	errPath := b.applyPathOutputs(s.cfg.Action, outputs)
+	s.debug("Packing bundle state...")
+	for _, v := range b.m.State {
+		if _, err := os.Stat(s.paths.onHost(v.Path)); err == nil {
+			s.debug("  - %s", v.Path)
+		}
+	}
 	errState := state.Pack(filepath.Join(s.paths.outputsDir(), "porter-state"), b.stateVars())
 	return errors.Join(errPath, errState)
 }
@@ -279,8 +337,9 @@ type plannedStep struct {
 
 // plan is the steps of the action with their runners, one runner per mixin.
 type plan struct {
-	steps   []plannedStep
-	runners []step.Runner
+	steps         []plannedStep
+	runners       []step.Runner
+	defaultPolicy bool // no policy file: the default policy applies
 }
 
 // close releases the runners (a reactor's instance).
@@ -292,17 +351,13 @@ func (p *plan) close(ctx context.Context) {
 
 // plan resolves every step's mixin before anything runs, so a missing or
 // incompatible mixin fails the run before the first step.
-func (s *session) plan(ctx context.Context, b *bundle, env []string) (*plan, error) {
+func (s *session) plan(ctx context.Context, b *bundle, env []string, pol *policy.Policy) (*plan, error) {
 	steps, err := b.steps(s.cfg.Action)
 	if err != nil {
 		return nil, err
 	}
-	pol, err := s.policy(b)
-	if err != nil {
-		return nil, err
-	}
 	byMixin := map[string]step.Runner{}
-	p := &plan{}
+	p := &plan{defaultPolicy: pol.Default}
 	for _, st := range steps {
 		r, ok := byMixin[st.Mixin]
 		if !ok {
@@ -314,6 +369,10 @@ func (s *session) plan(ctx context.Context, b *bundle, env []string) (*plan, err
 			byMixin[st.Mixin] = r
 			p.runners = append(p.runners, r)
 			if r.Form() == step.FormNative {
+				if err := s.nativeExecCheck(st.Mixin); err != nil {
+					p.close(context.WithoutCancel(ctx))
+					return nil, err
+				}
 				s.log.warn("mixin %s runs as a native binary, outside the sandbox (native, unsandboxed)", st.Mixin)
 			}
 		}
@@ -323,17 +382,29 @@ func (s *session) plan(ctx context.Context, b *bundle, env []string) (*plan, err
 }
 
 // stepFailed is the error of a failed step: it matches ErrStep and wraps the
-// cause.
-func stepFailed(action string, i int, r step.Runner, cause error) error {
-	return &stepError{text: fmt.Sprintf("%s step %d failed (%s, %s)", action, i, r.Name(), r.Form()), err: cause}
+// cause. When the mixin exited non-zero after a command of its own failed,
+// it names the command and how it ended instead of the mixin's exit code
+// alone (which stays Porter's: the exit code of mixbox does not change).
+func stepFailed(action string, i int, r step.Runner, cause error, failed *failedCall, code int) error {
+	e := &stepError{text: fmt.Sprintf("%s step %d failed (%s, %s)", action, i, r.Name(), r.Form()), err: cause}
+	if failed != nil && errors.Is(cause, wasm.ErrExit) {
+		e.cause = fmt.Sprintf("%s (%s exited with code %d)", failed, r.Name(), code)
+	}
+	return e
 }
 
 // stepError is a failed step; it matches ErrStep and wraps the cause.
 type stepError struct {
-	text string
-	err  error
+	text  string
+	cause string // the cause's text when not err's own
+	err   error
 }
 
-func (e *stepError) Error() string        { return e.text + ": " + e.err.Error() }
+func (e *stepError) Error() string {
+	if e.cause != "" {
+		return e.text + ": " + e.cause
+	}
+	return e.text + ": " + e.err.Error()
+}
 func (e *stepError) Unwrap() error        { return e.err }
 func (e *stepError) Is(target error) bool { return target == errkind.ErrStep }

@@ -193,7 +193,7 @@ install:
 	require.Equal(t, 3, rep.Steps)
 	require.Equal(t, 2, rep.Ran)
 	require.NotContains(t, out.String(), "probe install: never")
-	require.Contains(t, out.String(), "ran 2 of 3 steps")
+	require.Contains(t, out.String(), "failed at step 2 of 3 in ")
 
 	outputs := filepath.Join(root, "cnab", "app", "outputs")
 	got, err := os.ReadFile(filepath.Join(outputs, "early"))
