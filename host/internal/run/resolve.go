@@ -34,71 +34,124 @@ func (s *session) mixinsDir() string {
 // installed wasm, built-in wasm, installed native (if the policy allows);
 // with PreferNative the native runtime comes first.
 func (s *session) resolve(ctx context.Context, name string, b *bundle, env []string, pol *policy.Policy) (step.Runner, error) {
-	wasmPath := s.mixinPath(name, ".wasm")
-	nativePath := s.mixinPath(name, "")
-	var looked []string
-
-	tryNative := func() (step.Runner, error) {
-		looked = append(looked, nativePath+" (native)")
-		fi, err := os.Stat(nativePath)
-		if err != nil || fi.IsDir() {
-			return nil, nil
-		}
-		if !pol.Natives() {
-			looked[len(looked)-1] += " (found, but the policy denies native mixins)"
-			return nil, nil
-		}
-		if fi.Mode()&0o111 == 0 {
-			return nil, errkind.WithHint(fmt.Errorf("%w: %s is not executable", errkind.ErrNotInstalled, nativePath),
-				"chmod +x it, or install the mixin's wasm build as "+wasmPath)
-		}
+	loc, err := Locate(LocateOptions{
+		MixinsDir:    s.mixinsDir(),
+		BuiltIns:     s.deps.BuiltIns,
+		PreferNative: s.cfg.PreferNative,
+		DenyNative:   !pol.Natives(),
+	}, name)
+	if err != nil {
+		return nil, err
+	}
+	switch loc.Form {
+	case step.FormNative:
 		return native.New(native.Options{
 			Name:       name,
-			Path:       nativePath,
+			Path:       loc.Path,
 			Dir:        s.paths.bundleDir(),
 			OutputsDir: s.paths.mixinOutputsDir(),
 			Env:        s.nativeEnv(env),
 			WaitDelay:  s.deps.WaitDelay,
 		}), nil
+	case step.FormWasmBuiltin:
+		return s.wasmRunner(ctx, name, "built-in "+name, loc.Wasm, loc.Form, b, env, pol)
+	default:
+		return s.wasmRunner(ctx, name, loc.Path, loc.Wasm, loc.Form, b, env, pol)
 	}
-	tryWasm := func() (step.Runner, error) {
+}
+
+// LocateOptions say where Locate looks for a mixin and which form wins.
+type LocateOptions struct {
+	// MixinsDir is where installed mixins are: NAME/runtimes/NAME-runtime[.wasm].
+	MixinsDir string
+	// BuiltIns are the wasm mixins embedded in the binary, by name.
+	BuiltIns map[string][]byte
+	// PreferNative puts the native runtime before the wasm builds.
+	PreferNative bool
+	// DenyNative skips native runtimes (a policy with `native: deny`).
+	DenyNative bool
+}
+
+// Location is where a mixin resolves: the form a run would run it in.
+type Location struct {
+	// Form is how the mixin would run.
+	Form step.Form
+	// Path is the installed file; "" for a built-in.
+	Path string
+	// Wasm is the module of a wasm form, nil for a native one.
+	Wasm []byte
+}
+
+// Locate finds the mixin name without loading it, in the order of
+// docs/spec/cli.md: <MixinsDir>/NAME/runtimes/NAME-runtime.wasm, the
+// built-in wasm mixin, then <MixinsDir>/NAME/runtimes/NAME-runtime unless
+// native mixins are denied; PreferNative puts the native runtime first. A
+// mixin found nowhere is an error wrapping errkind.ErrNotInstalled that names
+// each place tried, as is a native runtime without the execute bit.
+func Locate(opts LocateOptions, name string) (Location, error) {
+	wasmPath := mixinPath(opts.MixinsDir, name, ".wasm")
+	nativePath := mixinPath(opts.MixinsDir, name, "")
+	var looked []string
+
+	tryNative := func() (Location, error) {
+		looked = append(looked, nativePath+" (native)")
+		fi, err := os.Stat(nativePath)
+		if err != nil || fi.IsDir() {
+			return Location{}, nil
+		}
+		if opts.DenyNative {
+			looked[len(looked)-1] += " (found, but the policy denies native mixins)"
+			return Location{}, nil
+		}
+		if fi.Mode()&0o111 == 0 {
+			return Location{}, errkind.WithHint(fmt.Errorf("%w: %s is not executable", errkind.ErrNotInstalled, nativePath),
+				"chmod +x it, or install the mixin's wasm build as "+wasmPath)
+		}
+		return Location{Form: step.FormNative, Path: nativePath}, nil
+	}
+	tryWasm := func() (Location, error) {
 		looked = append(looked, wasmPath+" (wasm)")
 		if data, err := os.ReadFile(wasmPath); err == nil {
-			return s.wasmRunner(ctx, name, wasmPath, data, step.FormWasmInstalled, b, env, pol)
+			return Location{Form: step.FormWasmInstalled, Path: wasmPath, Wasm: data}, nil
 		} else if !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("read mixin %s: %w", name, err)
+			return Location{}, fmt.Errorf("read mixin %s: %w", name, err)
 		}
-		looked = append(looked, "the built-in mixins ("+strings.Join(s.builtinNames(), ", ")+")")
-		if data, ok := s.deps.BuiltIns[name]; ok && len(data) > 0 {
-			return s.wasmRunner(ctx, name, "built-in "+name, data, step.FormWasmBuiltin, b, env, pol)
+		looked = append(looked, "the built-in mixins ("+strings.Join(builtinNames(opts.BuiltIns), ", ")+")")
+		if data, ok := opts.BuiltIns[name]; ok && len(data) > 0 {
+			return Location{Form: step.FormWasmBuiltin, Wasm: data}, nil
 		}
-		return nil, nil
+		return Location{}, nil
 	}
-	order := []func() (step.Runner, error){tryWasm, tryNative}
-	if s.cfg.PreferNative {
-		order = []func() (step.Runner, error){tryNative, tryWasm}
+	order := []func() (Location, error){tryWasm, tryNative}
+	if opts.PreferNative {
+		order = []func() (Location, error){tryNative, tryWasm}
 	}
 	for _, try := range order {
-		r, err := try()
-		if err != nil || r != nil {
-			return r, err
+		loc, err := try()
+		if err != nil || loc.Form != 0 {
+			return loc, err
 		}
 	}
-	return nil, errkind.WithHint(fmt.Errorf("%w: mixin %s is not installed: looked in %s", errkind.ErrNotInstalled, name, strings.Join(looked, ", ")),
+	return Location{}, errkind.WithHint(fmt.Errorf("%w: mixin %s is not installed: looked in %s", errkind.ErrNotInstalled, name, strings.Join(looked, ", ")),
 		fmt.Sprintf("install it as %s (wasm) or %s (native), or point the mixins directory at the one that has it", wasmPath, nativePath))
 }
 
-func (s *session) builtinNames() []string {
-	names := slices.Sorted(maps.Keys(s.deps.BuiltIns))
+func builtinNames(builtIns map[string][]byte) []string {
+	names := slices.Sorted(maps.Keys(builtIns))
 	if len(names) == 0 {
 		return []string{"none"}
 	}
 	return names
 }
 
-// mixinPath is <mixins-dir>/NAME/runtimes/NAME-runtime<ext>.
+// mixinPath is <mixins-dir>/NAME/runtimes/NAME-runtime<ext> of this run.
 func (s *session) mixinPath(name, ext string) string {
-	return filepath.Join(s.mixinsDir(), name, "runtimes", name+"-runtime"+ext)
+	return mixinPath(s.mixinsDir(), name, ext)
+}
+
+// mixinPath is <dir>/NAME/runtimes/NAME-runtime<ext>.
+func mixinPath(dir, name, ext string) string {
+	return filepath.Join(dir, name, "runtimes", name+"-runtime"+ext)
 }
 
 // wasmRunner loads a wasm mixin and returns the runner of its steps in this
