@@ -71,7 +71,7 @@ func (p *parser) step(action string, index int, n *yaml.Node) (Step, error) {
 		return Step{}, p.errorf(key, "%s: the mixin name must be a plain name", where)
 	}
 	mixin := key.Value
-	if _, ok := p.m.Mixin(mixin); !ok {
+	if _, ok := p.m.Mixin(mixin); !ok && !p.opts.UndeclaredMixins {
 		return Step{}, fmt.Errorf("%w: %w: %w", ErrInvalidManifest, ErrUndeclaredMixin,
 			p.at(key, "%s uses mixin %q, which is not declared; add it to the mixins list", where, mixin))
 	}
