@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mixbox/mixbox/host"
+	"github.com/mixbox/mixbox/mixins/exec"
+)
+
+func lintCommand(env []string, stdout, stderr io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:         "lint",
+		Usage:        "check a bundle for what would fail or silently differ when it runs; exit 1 on an error",
+		OnUsageError: onUsageError,
+		Flags:        reviewFlags(),
+		Action: func(c *cli.Context) error {
+			file, mixinsDir, prefer, format, err := reviewOptions(c, env)
+			if err != nil {
+				return err
+			}
+			rt := host.New(host.Options{BuiltIns: builtins()})
+			defer func() { _ = rt.Close(c.Context) }() // nothing was compiled
+			found, err := rt.Lint(c.Context, host.LintOptions{
+				ManifestPath: file,
+				MixinsDir:    mixinsDir,
+				Prefer:       prefer,
+				Schemas:      map[string]string{"exec": exec.Schema()},
+				Linters:      map[string]func([]byte) ([]byte, error){"exec": execLint},
+			})
+			if err != nil {
+				return err
+			}
+			if err := found.Write(stdout, format); err != nil {
+				return err
+			}
+			_, _ = fmt.Fprintf(stderr, "%s: %s\n", file, found.Summary()) // stdout holds the findings alone
+			if found.HasError() {
+				return exitError{code: exitFailure}
+			}
+			return nil
+		},
+	}
+}
+
+// execLint is the built-in exec mixin's own lint (`exec-runtime lint`).
+func execLint(input []byte) ([]byte, error) {
+	var out bytes.Buffer
+	if err := exec.PrintLint(&out, input); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
