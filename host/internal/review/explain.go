@@ -17,14 +17,23 @@ import (
 
 // Explanation describes a bundle, as `mixbox explain` prints it.
 type Explanation struct {
-	Name        string       `json:"name"`
-	Version     string       `json:"version"`
-	Description string       `json:"description,omitempty"`
-	Actions     []Action     `json:"actions"`
-	Parameters  []Parameter  `json:"parameters"`
-	Credentials []Credential `json:"credentials"`
-	Outputs     []Output     `json:"outputs"`
-	Mixins      []MixinForm  `json:"mixins"`
+	Name         string       `json:"name"`
+	Version      string       `json:"version"`
+	Description  string       `json:"description,omitempty"`
+	Actions      []Action     `json:"actions"`
+	Parameters   []Parameter  `json:"parameters"`
+	Credentials  []Credential `json:"credentials"`
+	Outputs      []Output     `json:"outputs"`
+	Dependencies []Dependency `json:"dependencies"`
+	Mixins       []MixinForm  `json:"mixins"`
+}
+
+// Dependency is one bundle this one requires.
+type Dependency struct {
+	// Alias is the name templates use: bundle.dependencies.<Alias>.
+	Alias     string `json:"alias"`
+	Reference string `json:"reference"`
+	Version   string `json:"version,omitempty"`
 }
 
 // Action is one action of the bundle, core or custom.
@@ -115,7 +124,7 @@ func Explain(ctx context.Context, opts Options) (*Explanation, error) {
 	m := b.m
 	x := &Explanation{
 		Name: m.Name, Version: m.Version, Description: m.Description,
-		Actions: []Action{}, Parameters: []Parameter{}, Credentials: []Credential{}, Outputs: []Output{}, Mixins: []MixinForm{},
+		Actions: []Action{}, Parameters: []Parameter{}, Credentials: []Credential{}, Outputs: []Output{}, Dependencies: []Dependency{}, Mixins: []MixinForm{},
 	}
 	x.Actions = actions(m)
 	for _, p := range m.Parameters {
@@ -132,6 +141,9 @@ func Explain(ctx context.Context, opts Options) (*Explanation, error) {
 			Name: o.Name, Description: o.Description, Type: typeOr(o.Type, "string"), ApplyTo: list(o.ApplyTo),
 			Sensitive: o.Sensitive, Path: manifest.ResolvePath(o.Path),
 		})
+	}
+	for _, d := range m.Dependencies {
+		x.Dependencies = append(x.Dependencies, Dependency{Alias: d.Name, Reference: d.Reference, Version: d.Version})
 	}
 	uses := map[string]int{}
 	for _, st := range allSteps(m) {
@@ -317,6 +329,10 @@ func WriteExplanation(w io.Writer, x *Explanation, asJSON bool) error {
 	section("Outputs", len(x.Outputs), "NAME\tTYPE\tAPPLIES TO\tSENSITIVE\tPATH\tDESCRIPTION", func(i int) string {
 		o := x.Outputs[i]
 		return cells(o.Name, o.Type, applyTo(o.ApplyTo), yesNo(o.Sensitive), dash(o.Path), oneLine(o.Description))
+	})
+	section("Dependencies", len(x.Dependencies), "ALIAS\tREFERENCE\tVERSION", func(i int) string {
+		d := x.Dependencies[i]
+		return cells(d.Alias, d.Reference, dash(d.Version))
 	})
 	section("Mixins", len(x.Mixins), "NAME\tSTEPS\tRUNS AS", func(i int) string {
 		mf := x.Mixins[i]
