@@ -34,7 +34,8 @@ type ExplainOptions struct {
 
 // Explain writes to w what the bundle is, as `porter explain` does: name,
 // version and description; its actions (core and custom, with their
-// descriptions and step counts); parameters, credentials and outputs; and
+// descriptions and step counts); parameters, credentials, outputs and
+// dependencies; and
 // each declared mixin with the form it resolves to here, in the order a
 // run resolves it (docs/spec/cli.md). Sensitive defaults are masked. It
 // runs and compiles nothing. A manifest that does not parse is an error

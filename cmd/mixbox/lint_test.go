@@ -182,7 +182,7 @@ func TestLintCLI(t *testing.T) {
 			wantText: `error mixbox-110 porter.yaml:7: install step 1 uses mixin "exce", which mixins: does not declare`,
 			wantHint: `hint: add exce to mixins:, or fix the step's mixin name (did you mean "exec"?)`, wantCodes: []string{"mixbox-110"}},
 		{name: "a mixin not installed", manifest: lintHead + "install:\n  - helm3: {chart: x}\n", wantCode: 1,
-			wantText: "error mixbox-111 porter.yaml:7: install step 1: mixin helm3 is not installed: looked in mixins/helm3/runtimes/helm3-runtime.wasm (wasm)",
+			wantText:  "error mixbox-111 porter.yaml:7: install step 1: mixin helm3 is not installed: looked in mixins/helm3/runtimes/helm3-runtime.wasm (wasm)",
 			wantCodes: []string{"mixbox-111"}},
 		{name: "a refused module", manifest: lintHead + "install:\n  - helm3: {chart: x}\n", files: map[string]string{helmWasm: "not wasm"}, wantCode: 1,
 			wantCodes: []string{"mixbox-112"}},
