@@ -52,7 +52,7 @@ type Findings []Finding
 // scripts without the execute bit, wasm grants the default policy does not
 // give, and each mixin's own lint. A manifest that does not parse is one
 // error finding at its line. The error is for a manifest that cannot be
-// read, or a check that cannot run.
+// read, or a check that cannot run (a schema that does not parse).
 func (rt *Runtime) Lint(ctx context.Context, opts LintOptions) (Findings, error) {
 	ro := rt.reviewOptions(opts.ManifestPath, opts.MixinsDir, opts.Prefer)
 	ro.Schemas = opts.Schemas

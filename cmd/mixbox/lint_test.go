@@ -178,6 +178,8 @@ func TestLintCLI(t *testing.T) {
 			wantHint: "hint: rename it to arguments", wantCodes: []string{"mixbox-101"}},
 		{name: "an unknown key", manifest: strings.Replace(lintHead, ", helm3", "", 1) + "install:\n  - exec: {command: echo, retries: 3}\n", wantCode: 0,
 			wantText: `warning mixbox-102 porter.yaml:7: install step 1: exec has no key "retries"`, wantCodes: []string{"mixbox-102"}},
+		{name: "a setting of the wrong type", manifest: strings.Replace(lintHead, ", helm3", "", 1) + "install:\n  - exec:\n      command: echo\n      arguments: {a: b}\n", wantCode: 1,
+			wantText: "error mixbox-103 porter.yaml:9: install step 1: exec arguments must be a list, got a mapping", wantCodes: []string{"mixbox-103"}},
 		{name: "an undeclared mixin", manifest: strings.Replace(lintHead, ", helm3", "", 1) + "install:\n  - exce: {command: echo}\n", wantCode: 1,
 			wantText: `error mixbox-110 porter.yaml:7: install step 1 uses mixin "exce", which mixins: does not declare`,
 			wantHint: `hint: add exce to mixins:, or fix the step's mixin name (did you mean "exec"?)`, wantCodes: []string{"mixbox-110"}},

@@ -18,6 +18,8 @@
 //	mixbox-100 error    the manifest does not parse (nothing else is checked)
 //	mixbox-101 error    a step key the mixin does not know, close to one it does (a typo)
 //	mixbox-102 warning  a step key the mixin does not know (it ignores it)
+//	mixbox-103 error    a step setting of a type the mixin cannot read (its schema's type)
+//	mixbox-104 error    the mixin's own lint cannot read its steps
 //	mixbox-110 error    a step's mixin is not declared in mixins:
 //	mixbox-111 error    a step's mixin is not installed (found in no place a run looks)
 //	mixbox-112 error    a step's mixin is a wasm module this host refuses

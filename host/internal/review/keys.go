@@ -26,6 +26,25 @@ type schema struct {
 	Additional json.RawMessage `json:"additionalProperties"`
 	// Items is the schema of a list's items; a tuple form is not read.
 	Items json.RawMessage `json:"items"`
+	// Type is a JSON type or a list of them.
+	Type any `json:"type"`
+}
+
+// types returns the JSON types s allows; nil allows any.
+func (s *schema) types() []string {
+	switch t := s.Type.(type) {
+	case string:
+		return []string{t}
+	case []any:
+		var out []string
+		for _, x := range t {
+			if str, ok := x.(string); ok {
+				out = append(out, str)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // closed reports whether the schema allows no key but its properties.
@@ -115,6 +134,20 @@ func (l *linter) walkKeys(st manifest.Step, ms *mixinSchema, n *yaml.Node, s *sc
 	if s == nil || n == nil {
 		return
 	}
+	if want := s.types(); want != nil && !l.fits(n, want) {
+		names := make([]string, 0, len(want))
+		for _, w := range want {
+			names = append(names, typeName(w))
+		}
+		in := st.Mixin
+		if path != "" {
+			in += " " + path
+		}
+		l.add(LevelError, "mixbox-103", n.Line,
+			fmt.Sprintf("write it as %s; the %s mixin fails to read the step otherwise", strings.Join(names, " or "), st.Mixin),
+			"%s: %s must be %s, got %s", where(st), in, strings.Join(names, " or "), yamlnode.KindName(n))
+		return
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		known := slices.Sorted(maps.Keys(s.Properties))
@@ -156,6 +189,67 @@ func (l *linter) unknownKey(st manifest.Step, kn *yaml.Node, path string, known 
 	l.add(LevelWarning, "mixbox-102", kn.Line,
 		fmt.Sprintf("remove it, or use one of: %s (the %s mixin ignores it)", strings.Join(known, ", "), st.Mixin),
 		"%s: %s has no key %q", where(st), in, kn.Value)
+}
+
+// fits reports whether yaml.v3 decodes n into a value of one of the JSON
+// types want, as a mixin written in Go reads its step: null fits anything
+// (the zero value), any scalar fits a string, a templated scalar may render
+// as anything.
+func (l *linter) fits(n *yaml.Node, want []string) bool {
+	if yamlnode.IsNull(n) || n.Kind == yaml.ScalarNode && l.templated(n.Value) {
+		return true
+	}
+	for _, w := range want {
+		switch w {
+		case "object":
+			if n.Kind == yaml.MappingNode {
+				return true
+			}
+		case "array":
+			if n.Kind == yaml.SequenceNode {
+				return true
+			}
+		case "string":
+			if n.Kind == yaml.ScalarNode {
+				return true
+			}
+		case "boolean":
+			if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+				return true
+			}
+		case "integer":
+			if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+				return true
+			}
+		case "number":
+			if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float") {
+				return true
+			}
+		case "null":
+		default:
+			return true // a type this reader does not know: not judged
+		}
+	}
+	return false
+}
+
+// typeName names a JSON type as the YAML an author writes.
+func typeName(t string) string {
+	switch t {
+	case "object":
+		return "a mapping"
+	case "array":
+		return "a list"
+	case "string":
+		return "a string"
+	case "boolean":
+		return "true or false"
+	case "integer":
+		return "an integer"
+	case "number":
+		return "a number"
+	}
+	return t
 }
 
 // templated reports whether s holds a template tag of the manifest.

@@ -45,9 +45,10 @@ func HasError(findings []Finding) bool {
 }
 
 // Lint checks the bundle of opts and returns its findings, by line. A
-// manifest that does not parse is one error finding at its line; an error
-// is returned only when the manifest cannot be read or a check cannot run
-// (a schema or a mixin linter that fails).
+// manifest that does not parse is one error finding at its line, as is a
+// mixin's lint that cannot read the steps; an error is returned only when
+// the manifest cannot be read or a check cannot run (a schema that does
+// not parse, a module that cannot be inspected).
 func Lint(ctx context.Context, opts Options) ([]Finding, error) {
 	b, err := opts.load()
 	if errors.Is(err, manifest.ErrInvalidManifest) {

@@ -125,6 +125,17 @@ uninstall:
 status:
   - exec: {command: echo, flgas: {a: b}}
 `, want: []string{"error mixbox-101 8"}, wantMsg: `status step 1: exec has no key "flgas"; did you mean "flags"?`},
+		{name: "settings of the wrong type", manifest: head + `parameters: [{name: quiet, type: boolean, default: false}]
+install:
+  - exec:
+      command: echo
+      arguments: {a: b}
+      suppress-output: "yes"
+      ignoreError: {exitCodes: [1, "2"]}
+      outputs: oops
+  - exec: {command: echo, arguments: [1, true, ~], suppress-output: "${ bundle.parameters.quiet }"}
+`, want: []string{"error mixbox-103 10", "error mixbox-103 11", "error mixbox-103 12", "error mixbox-103 13"},
+			wantMsg: "install step 1: exec arguments must be a list, got a mapping", wantHint: "write it as a list"},
 		{name: "flags and envs take any key", manifest: head + `install:
   - exec: {command: echo, flags: {anything: x}, envs: {ANY: y}}
 `},
@@ -274,6 +285,27 @@ install:
 			}
 		})
 	}
+}
+
+// TestLint_mixinLintFails: a mixin's lint that cannot read the steps is a
+// finding at the mixin's first step, not a failure of lint.
+func TestLint_mixinLintFails(t *testing.T) {
+	t.Parallel()
+	dir := writeBundle(t, head+"install:\n  - exec: {command: echo}\n  - exec: {command: echo}\n", nil)
+	opts := execOptions(dir)
+	opts.Linters = map[string]Linter{"exec": func([]byte) ([]byte, error) {
+		return nil, fmt.Errorf("could unmarshal input:\n actions: ...\n: yaml: cannot unmarshal !!seq")
+	}}
+	got, err := Lint(testCtx, opts)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, Finding{Level: LevelError, Code: "mixbox-104", File: opts.ManifestPath, Line: 7,
+		Message: "the exec mixin's own lint cannot read its steps: : yaml: cannot unmarshal !!seq",
+		Hint:    "fix the exec steps so that the mixin can read them; it fails the same way when it runs"}, got[0])
+
+	opts.Linters["exec"] = func([]byte) ([]byte, error) { return []byte("not json"), nil }
+	_, err = Lint(testCtx, opts)
+	require.ErrorContains(t, err, "lint mixin exec: read its results")
 }
 
 // TestLint_unreadable: a manifest that cannot be read is an error, not a

@@ -48,7 +48,8 @@ func (l *linter) mixinLints(context.Context) error {
 		}
 		out, err := l.opts.Linters[name](input)
 		if err != nil {
-			return fmt.Errorf("lint mixin %s: %w", name, err)
+			l.unreadable(name, byAction, err)
+			continue
 		}
 		var results []porterResult
 		if err := json.Unmarshal(out, &results); err != nil {
@@ -73,6 +74,30 @@ func (l *linter) mixinLints(context.Context) error {
 		}
 	}
 	return nil
+}
+
+// unreadable reports a mixin's lint that could not read the mixin's steps
+// (they fail the same way when the mixin runs), unless a wrong type in one
+// of them (mixbox-103) already says why.
+func (l *linter) unreadable(name string, byAction map[string][]manifest.Step, err error) {
+	first := manifest.Step{}
+	for _, steps := range byAction {
+		for _, st := range steps {
+			if first.Node == nil || st.Line() < first.Line() {
+				first = st
+			}
+		}
+	}
+	if slices.ContainsFunc(l.found, func(f Finding) bool { return f.Code == "mixbox-103" }) {
+		return
+	}
+	msg := strings.TrimSpace(err.Error())
+	if i := strings.LastIndex(msg, "\n"); i >= 0 {
+		msg = strings.TrimSpace(msg[i+1:])
+	}
+	l.add(LevelError, "mixbox-104", first.Line(),
+		fmt.Sprintf("fix the %s steps so that the mixin can read them; it fails the same way when it runs", name),
+		"the %s mixin's own lint cannot read its steps: %s", name, msg)
 }
 
 // lintInput is Porter's lint input of a mixin: {actions: {ACTION: [steps]}}.
