@@ -18,24 +18,33 @@ func reviewFlags() []cli.Flag {
 	}
 }
 
+// review is what the flags of explain and lint say.
+type review struct {
+	file, mixinsDir string
+	prefer          host.Prefer
+	format          host.OutputFormat
+}
+
 // reviewOptions reads the flags of explain and lint: the manifest, the
 // mixins directory, the preferred form and the output format.
-func reviewOptions(c *cli.Context, env []string) (manifest, mixinsDir string, prefer host.Prefer, format host.OutputFormat, err error) {
+func reviewOptions(c *cli.Context, env []string) (review, error) {
+	r := review{file: c.String("file"), mixinsDir: mixinsDirFlag(c, env)}
 	if c.NArg() > 0 {
-		return "", "", 0, 0, usagef("%s takes no arguments, got %q; name the manifest with -f", c.Command.Name, c.Args().Slice())
+		return r, usagef("%s takes no arguments, got %q; name the manifest with -f", c.Command.Name, c.Args().Slice())
 	}
-	if prefer, err = preferFlag(c); err != nil {
-		return "", "", 0, 0, err
+	var err error
+	if r.prefer, err = preferFlag(c); err != nil {
+		return r, err
 	}
 	switch o := c.String("output"); o {
 	case "text":
-		format = host.OutputText
+		r.format = host.OutputText
 	case "json":
-		format = host.OutputJSON
+		r.format = host.OutputJSON
 	default:
-		return "", "", 0, 0, usagef("-o must be text or json, got %q", o)
+		return r, usagef("-o must be text or json, got %q", o)
 	}
-	return c.String("file"), mixinsDirFlag(c, env), prefer, format, nil
+	return r, nil
 }
 
 // mixinsDirFlag is --mixins-dir, else $PORTER_HOME/mixins, else "" (the
@@ -62,20 +71,29 @@ func preferFlag(c *cli.Context) (host.Prefer, error) {
 	}
 }
 
-func explainCommand(env []string, stdout io.Writer) *cli.Command {
+// reviewCommand is explain or lint: their flags, read into review, then do
+// with a Runtime that holds the built-in mixins (it compiles nothing).
+func reviewCommand(name, usage string, env []string, do func(c *cli.Context, rt *host.Runtime, r review) error) *cli.Command {
 	return &cli.Command{
-		Name:         "explain",
-		Usage:        "describe a bundle: actions, parameters, credentials, outputs, and how each mixin resolves here",
+		Name:         name,
+		Usage:        usage,
 		OnUsageError: onUsageError,
 		Flags:        reviewFlags(),
 		Action: func(c *cli.Context) error {
-			file, mixinsDir, prefer, format, err := reviewOptions(c, env)
+			r, err := reviewOptions(c, env)
 			if err != nil {
 				return err
 			}
 			rt := host.New(host.Options{BuiltIns: builtins()})
 			defer func() { _ = rt.Close(c.Context) }() // nothing was compiled
-			return rt.Explain(c.Context, host.ExplainOptions{ManifestPath: file, MixinsDir: mixinsDir, Prefer: prefer, Format: format}, stdout)
+			return do(c, rt, r)
 		},
 	}
+}
+
+func explainCommand(env []string, stdout io.Writer) *cli.Command {
+	return reviewCommand("explain", "describe a bundle: actions, parameters, credentials, outputs, and how each mixin resolves here", env,
+		func(c *cli.Context, rt *host.Runtime, r review) error {
+			return rt.Explain(c.Context, host.ExplainOptions{ManifestPath: r.file, MixinsDir: r.mixinsDir, Prefer: r.prefer, Format: r.format}, stdout)
+		})
 }

@@ -12,38 +12,27 @@ import (
 )
 
 func lintCommand(env []string, stdout, stderr io.Writer) *cli.Command {
-	return &cli.Command{
-		Name:         "lint",
-		Usage:        "check a bundle for what would fail or silently differ when it runs; exit 1 on an error",
-		OnUsageError: onUsageError,
-		Flags:        reviewFlags(),
-		Action: func(c *cli.Context) error {
-			file, mixinsDir, prefer, format, err := reviewOptions(c, env)
-			if err != nil {
-				return err
-			}
-			rt := host.New(host.Options{BuiltIns: builtins()})
-			defer func() { _ = rt.Close(c.Context) }() // nothing was compiled
+	return reviewCommand("lint", "check a bundle for what would fail or silently differ when it runs; exit 1 on an error", env,
+		func(c *cli.Context, rt *host.Runtime, r review) error {
 			found, err := rt.Lint(c.Context, host.LintOptions{
-				ManifestPath: file,
-				MixinsDir:    mixinsDir,
-				Prefer:       prefer,
+				ManifestPath: r.file,
+				MixinsDir:    r.mixinsDir,
+				Prefer:       r.prefer,
 				Schemas:      map[string]string{"exec": exec.Schema()},
 				Linters:      map[string]func([]byte) ([]byte, error){"exec": execLint},
 			})
 			if err != nil {
 				return err
 			}
-			if err := found.Write(stdout, format); err != nil {
+			if err := found.Write(stdout, r.format); err != nil {
 				return err
 			}
-			_, _ = fmt.Fprintf(stderr, "%s: %s\n", file, found.Summary()) // stdout holds the findings alone
+			_, _ = fmt.Fprintf(stderr, "%s: %s\n", r.file, found.Summary()) // stdout holds the findings alone
 			if found.HasError() {
 				return exitError{code: exitFailure}
 			}
 			return nil
-		},
-	}
+		})
 }
 
 // execLint is the built-in exec mixin's own lint (`exec-runtime lint`).

@@ -138,18 +138,25 @@ func writeLintBundle(t *testing.T, manifest string, files map[string]string) str
 	return dir
 }
 
-// packedModule is testdata/abi/exit0.wasm (a module this host accepts) with
-// meta packed in as its mixbox.mixin section; "" adds none.
+// packedModule is testdata/abi/exit0.wasm (a module this host accepts)
+// with meta packed in as its mixbox.mixin section by `mixbox mixin pack`;
+// "" adds none.
 func packedModule(t *testing.T, meta string) string {
 	t.Helper()
-	bin, err := os.ReadFile(filepath.Join(testutil.ModuleRoot(t), "testdata", "abi", "exit0.wasm"))
-	require.NoError(t, err)
+	in := filepath.Join(testutil.ModuleRoot(t), "testdata", "abi", "exit0.wasm")
 	if meta == "" {
+		bin, err := os.ReadFile(in)
+		require.NoError(t, err)
 		return string(bin)
 	}
-	out, err := host.Pack(bin, []byte(meta))
+	dir := t.TempDir()
+	metaFile, out := filepath.Join(dir, "mixin.yaml"), filepath.Join(dir, "out.wasm")
+	require.NoError(t, os.WriteFile(metaFile, []byte(meta), 0o644))
+	code, stdout, stderr := runCLI(t, nil, "mixin", "pack", in, "--meta", metaFile, "-o", out)
+	require.Equal(t, 0, code, stdout+stderr)
+	bin, err := os.ReadFile(out)
 	require.NoError(t, err)
-	return string(out)
+	return string(bin)
 }
 
 // TestLintCLI drives `mixbox lint` as an author would, for each kind of

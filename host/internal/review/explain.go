@@ -273,12 +273,7 @@ func list(l []string) []string {
 // WriteExplanation writes x as text (tables) or as indented JSON.
 func WriteExplanation(w io.Writer, x *Explanation, asJSON bool) error {
 	if asJSON {
-		b, err := json.MarshalIndent(x, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode explanation: %w", err)
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
+		return writeJSON(w, "explanation", x)
 	}
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
@@ -358,6 +353,18 @@ func WriteExplanation(w io.Writer, x *Explanation, asJSON bool) error {
 	}
 	if _, err := io.WriteString(w, out.String()); err != nil {
 		return fmt.Errorf("write explanation: %w", err)
+	}
+	return nil
+}
+
+// writeJSON writes v as indented JSON and a newline.
+func writeJSON(w io.Writer, what string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
+	}
+	if _, err := fmt.Fprintf(w, "%s\n", b); err != nil {
+		return fmt.Errorf("write %s: %w", what, err)
 	}
 	return nil
 }

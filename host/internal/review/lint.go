@@ -3,7 +3,6 @@ package review
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -137,12 +136,7 @@ func WriteFindings(w io.Writer, findings []Finding, asJSON bool) error {
 		if findings == nil {
 			findings = []Finding{}
 		}
-		b, err := json.MarshalIndent(findings, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode findings: %w", err)
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
+		return writeJSON(w, "findings", findings)
 	}
 	var sb strings.Builder
 	for _, f := range findings {
