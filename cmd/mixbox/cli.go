@@ -153,6 +153,8 @@ func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 			mixinCommand(env, stdout, stderr),
 			precompileCommand(env, stdout, stderr),
 			buildCommand(env, stdout),
+			explainCommand(env, stdout),
+			lintCommand(env, stdout, stderr),
 			versionCommand(stdout),
 		},
 	}
@@ -277,18 +279,10 @@ func runOptions(c *cli.Context, env []string, stdout, stderr io.Writer) (host.Ru
 	if opts.PolicyFile == "" {
 		opts.PolicyFile, _ = lookupEnv(env, "MIXBOX_POLICY")
 	}
-	if opts.MixinsDir == "" {
-		if home, ok := lookupEnv(env, "PORTER_HOME"); ok && home != "" {
-			opts.MixinsDir = home + "/mixins"
-		}
-	}
-	switch p := c.String("prefer"); p {
-	case "wasm":
-		opts.Prefer = host.PreferWasm
-	case "native":
-		opts.Prefer = host.PreferNative
-	default:
-		return opts, usagef("--prefer must be wasm or native, got %q", p)
+	opts.MixinsDir = mixinsDirFlag(c, env)
+	var err error
+	if opts.Prefer, err = preferFlag(c); err != nil {
+		return opts, err
 	}
 	switch f := c.String("log-format"); f {
 	case "text":
@@ -301,7 +295,6 @@ func runOptions(c *cli.Context, env []string, stdout, stderr io.Writer) (host.Ru
 	if opts.RecordExec != "" && opts.ReplayExec != "" {
 		return opts, usagef("--record-exec and --replay-exec cannot be used together")
 	}
-	var err error
 	if opts.Params, err = pairs("--param", c.StringSlice("param")); err != nil {
 		return opts, err
 	}

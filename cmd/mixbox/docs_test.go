@@ -25,7 +25,7 @@ type docSkip struct {
 // (its text without a trailing comment), each with why.
 func docSkips() map[string]docSkip {
 	return map[string]docSkip{
-		"make test": {reason: "it runs this very test suite"},
+		"make test":                          {reason: "it runs this very test suite"},
 		"docker load -i bin/hello-image.tar": {reason: "it needs a Docker daemon (TestBuild_hello runs the image in a chroot instead)"},
 		`docker run --rm -e CNAB_ACTION=install -e NAME=docker -v "$PWD/outputs:/cnab/app/outputs" mixbox/hello:0.1.0`: {
 			reason: "it needs a Docker daemon (TestBuild_hello runs the image in a chroot instead)",

@@ -70,6 +70,23 @@ func TestParse_errorText(t *testing.T) {
 	}
 }
 
+// TestLoadWith_undeclaredMixins keeps a step whose mixin is not declared,
+// for a linter, where Load refuses it.
+func TestLoadWith_undeclaredMixins(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "porter.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(base+"install:\n  - ghost:\n      a: b\n"), 0o644))
+	_, err := manifest.Load(path)
+	require.ErrorIs(t, err, manifest.ErrUndeclaredMixin)
+	m, err := manifest.LoadWith(path, manifest.Options{UndeclaredMixins: true})
+	require.NoError(t, err)
+	steps, err := m.Steps("install")
+	require.NoError(t, err)
+	require.Len(t, steps, 1)
+	require.Equal(t, "ghost", steps[0].Mixin)
+	require.Equal(t, 11, steps[0].Line())
+}
+
 func TestParse_fields(t *testing.T) {
 	t.Parallel()
 	m, err := manifest.Parse([]byte(base + `parameters:
@@ -99,8 +116,8 @@ status:
 `))
 	require.NoError(t, err)
 	require.Equal(t, "0.1.0", m.Version)
-	require.Equal(t, []manifest.MixinDecl{{Name: "exec"}, {Name: "helm3", Version: "v1.2.0"},
-		{Name: "az", Config: map[string]any{"extensions": []any{"iot"}}}}, m.Mixins)
+	require.Equal(t, []manifest.MixinDecl{{Name: "exec", Line: 6}, {Name: "helm3", Version: "v1.2.0", Line: 7},
+		{Name: "az", Config: map[string]any{"extensions": []any{"iot"}}, Line: 8}}, m.Mixins)
 	p, ok := m.Parameter("my-param.x")
 	require.True(t, ok)
 	require.Equal(t, "MY_PARAM_X", p.EnvVar())

@@ -26,13 +26,23 @@ func isKnownKey(key string) bool {
 	return false
 }
 
+// Options change what LoadWith accepts.
+type Options struct {
+	// UndeclaredMixins keeps a step whose mixin is missing from `mixins:`
+	// instead of failing the parse, for a linter to report.
+	UndeclaredMixins bool
+}
+
 // Load reads and parses the manifest at path.
-func Load(path string) (*Manifest, error) {
+func Load(path string) (*Manifest, error) { return LoadWith(path, Options{}) }
+
+// LoadWith reads and parses the manifest at path with opts.
+func LoadWith(path string, opts Options) (*Manifest, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
-	m, err := parse(data, path)
+	m, err := parse(data, path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -42,10 +52,10 @@ func Load(path string) (*Manifest, error) {
 
 // Parse parses porter.yaml content.
 func Parse(data []byte) (*Manifest, error) {
-	return parse(data, "porter.yaml")
+	return parse(data, "porter.yaml", Options{})
 }
 
-func parse(data []byte, name string) (m *Manifest, err error) {
+func parse(data []byte, name string, opts Options) (m *Manifest, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			m, err = nil, fmt.Errorf("%w: %s: unexpected content (%v)", ErrInvalidManifest, name, r)
@@ -60,7 +70,7 @@ func parse(data []byte, name string) (m *Manifest, err error) {
 		return nil, fmt.Errorf("%w: %s is empty", ErrInvalidManifest, name)
 	}
 	m = &Manifest{actions: map[string][]Step{}}
-	p := parser{file: name, m: m}
+	p := parser{file: name, m: m, opts: opts}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		return nil, p.errorf(root, "the top level must be a mapping of fields (name:, mixins:, install:, ...)")
@@ -109,6 +119,7 @@ type keyNode struct {
 type parser struct {
 	file string
 	m    *Manifest
+	opts Options
 }
 
 // at returns the problem at n in the file.
@@ -243,7 +254,7 @@ func (p *parser) items(v *yaml.Node, msg string, f func(item *yaml.Node) error) 
 
 func (p *parser) mixins(v *yaml.Node) error {
 	return p.items(v, "mixins must be a list, e.g. `mixins: [exec]`", func(item *yaml.Node) error {
-		var d MixinDecl
+		d := MixinDecl{Line: item.Line}
 		switch item.Kind {
 		case yaml.ScalarNode:
 			d.Name = item.Value

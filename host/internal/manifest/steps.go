@@ -72,7 +72,7 @@ func (p *parser) step(action string, index int, n *yaml.Node) (Step, error) {
 		return Step{}, p.errorf(key, "%s: the mixin name must be a plain name", where)
 	}
 	mixin := key.Value
-	if _, ok := p.m.Mixin(mixin); !ok {
+	if _, ok := p.m.Mixin(mixin); !ok && !p.opts.UndeclaredMixins {
 		fix := "add it to the mixins list"
 		var declared []string
 		for _, m := range p.m.Mixins {

@@ -13,6 +13,8 @@ type MixinDecl struct {
 	Version string
 	// Config is the mixin's configuration in the `- name: {config}` form.
 	Config any
+	// Line is the line of porter.yaml that declares it.
+	Line int
 }
 
 // Parameter is one entry of `parameters:`.

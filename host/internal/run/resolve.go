@@ -15,8 +15,8 @@ import (
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/step"
 	"github.com/mixbox/mixbox/host/internal/wasm"
-	"github.com/mixbox/mixbox/wasmabi"
 	"github.com/mixbox/mixbox/internal/suggest"
+	"github.com/mixbox/mixbox/wasmabi"
 )
 
 // mixinsDir is where installed mixins are: Options.MixinsDir (a CNAB path is
@@ -34,87 +34,138 @@ func (s *session) mixinsDir() string {
 
 // resolve finds the runner of a mixin, in the order of docs/spec/cli.md:
 // installed wasm, built-in wasm, installed native (if the policy allows);
-// with PreferNative the native runtime comes first.
+// with PreferNative the native runtime comes first. A wasm build that
+// imports no mixbox_v1 function gives way to the native runtime (noABI).
 func (s *session) resolve(ctx context.Context, name string, b *bundle, env []string, pol *policy.Policy) (step.Runner, error) {
-	wasmPath := s.mixinPath(name, ".wasm")
-	nativePath := s.mixinPath(name, "")
+	opts := LocateOptions{
+		MixinsDir:    s.mixinsDir(),
+		BuiltIns:     s.deps.BuiltIns,
+		PreferNative: s.cfg.PreferNative,
+		DenyNative:   !pol.Natives(),
+	}
+	loc, err := Locate(opts, name)
+	if err != nil {
+		return nil, err
+	}
+	if loc.Form == step.FormNative {
+		return s.nativeRunner(name, loc.Path, env), nil
+	}
+	where := loc.Path
+	if loc.Form == step.FormWasmBuiltin {
+		where = "built-in " + name
+	}
+	r, err := s.wasmRunner(ctx, name, where, loc.Wasm, loc.Form, b, env, pol)
+	if err != nil {
+		return nil, err
+	}
+	wr := r.(*wasm.Runner)
+	if wr.Info().NoABI() {
+		if nr := s.noABI(name, opts, env); nr != nil {
+			_ = wr.Close(ctx) // not used; a command module keeps nothing anyway
+			return nr, nil
+		}
+	}
+	s.logDeclaration(name, wr.Capabilities(), pol)
+	return wr, nil
+}
+
+// nativeRunner is the runner of the native runtime at path.
+func (s *session) nativeRunner(name, path string, env []string) step.Runner {
+	return native.New(native.Options{
+		Name:       name,
+		Path:       path,
+		Dir:        s.paths.bundleDir(),
+		OutputsDir: s.paths.mixinOutputsDir(),
+		Env:        s.nativeEnv(env),
+		WaitDelay:  s.deps.WaitDelay,
+	})
+}
+
+// LocateOptions say where Locate looks for a mixin and which form wins.
+type LocateOptions struct {
+	// MixinsDir is where installed mixins are: NAME/runtimes/NAME-runtime[.wasm].
+	MixinsDir string
+	// BuiltIns are the wasm mixins embedded in the binary, by name.
+	BuiltIns map[string][]byte
+	// PreferNative puts the native runtime before the wasm builds.
+	PreferNative bool
+	// DenyNative skips native runtimes (a policy with `native: deny`).
+	DenyNative bool
+}
+
+// Location is where a mixin resolves: the form a run would run it in.
+type Location struct {
+	// Form is how the mixin would run.
+	Form step.Form
+	// Path is the installed file; "" for a built-in.
+	Path string
+	// Wasm is the module of a wasm form, nil for a native one.
+	Wasm []byte
+}
+
+// Locate finds the mixin name without loading it, in the order of
+// docs/spec/cli.md: <MixinsDir>/NAME/runtimes/NAME-runtime.wasm, the
+// built-in wasm mixin, then <MixinsDir>/NAME/runtimes/NAME-runtime unless
+// native mixins are denied; PreferNative puts the native runtime first. A
+// mixin found nowhere is an error wrapping errkind.ErrNotInstalled that names
+// each place tried, as is a native runtime without the execute bit.
+func Locate(opts LocateOptions, name string) (Location, error) {
+	wasmPath := mixinPath(opts.MixinsDir, name, ".wasm")
+	nativePath := mixinPath(opts.MixinsDir, name, "")
 	var looked []string
 
-	tryNative := func() (step.Runner, error) {
+	tryNative := func() (Location, error) {
 		looked = append(looked, nativePath+" (native)")
 		fi, err := os.Stat(nativePath)
 		if err != nil || fi.IsDir() {
-			return nil, nil
+			return Location{}, nil
 		}
-		if !pol.Natives() {
+		if opts.DenyNative {
 			looked[len(looked)-1] += " (found, but the policy denies native mixins)"
-			return nil, nil
+			return Location{}, nil
 		}
 		if fi.Mode()&0o111 == 0 {
-			return nil, errkind.WithHint(fmt.Errorf("%w: %s is not executable", errkind.ErrNotInstalled, nativePath),
+			return Location{}, errkind.WithHint(fmt.Errorf("%w: %s is not executable", errkind.ErrNotInstalled, nativePath),
 				"chmod +x it, or install the mixin's wasm build as "+wasmPath)
 		}
-		return native.New(native.Options{
-			Name:       name,
-			Path:       nativePath,
-			Dir:        s.paths.bundleDir(),
-			OutputsDir: s.paths.mixinOutputsDir(),
-			Env:        s.nativeEnv(env),
-			WaitDelay:  s.deps.WaitDelay,
-		}), nil
+		return Location{Form: step.FormNative, Path: nativePath}, nil
 	}
-	tryWasm := func() (step.Runner, error) {
+	tryWasm := func() (Location, error) {
 		looked = append(looked, wasmPath+" (wasm)")
 		if data, err := os.ReadFile(wasmPath); err == nil {
-			return s.wasmRunner(ctx, name, wasmPath, data, step.FormWasmInstalled, b, env, pol)
+			return Location{Form: step.FormWasmInstalled, Path: wasmPath, Wasm: data}, nil
 		} else if !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("read mixin %s: %w", name, err)
+			return Location{}, fmt.Errorf("read mixin %s: %w", name, err)
 		}
-		looked = append(looked, "the built-in mixins ("+strings.Join(s.builtinNames(), ", ")+")")
-		if data, ok := s.deps.BuiltIns[name]; ok && len(data) > 0 {
-			return s.wasmRunner(ctx, name, "built-in "+name, data, step.FormWasmBuiltin, b, env, pol)
+		looked = append(looked, "the built-in mixins ("+strings.Join(builtinNames(opts.BuiltIns), ", ")+")")
+		if data, ok := opts.BuiltIns[name]; ok && len(data) > 0 {
+			return Location{Form: step.FormWasmBuiltin, Wasm: data}, nil
 		}
-		return nil, nil
+		return Location{}, nil
 	}
-	order := []func() (step.Runner, error){tryWasm, tryNative}
-	if s.cfg.PreferNative {
-		order = []func() (step.Runner, error){tryNative, tryWasm}
+	order := []func() (Location, error){tryWasm, tryNative}
+	if opts.PreferNative {
+		order = []func() (Location, error){tryNative, tryWasm}
 	}
 	for _, try := range order {
-		r, err := try()
-		if err != nil {
-			return nil, err
+		loc, err := try()
+		if err != nil || loc.Form != 0 {
+			return loc, err
 		}
-		if r == nil {
-			continue
-		}
-		wr, ok := r.(*wasm.Runner)
-		if !ok {
-			return r, nil
-		}
-		if wr.Info().NoABI() {
-			nr, err := s.noABI(name, tryNative)
-			if err != nil || nr != nil {
-				_ = wr.Close(ctx) // not used; a command module keeps nothing anyway
-				return nr, err
-			}
-		}
-		s.logDeclaration(name, wr.Capabilities(), pol)
-		return wr, nil
 	}
 	msg := fmt.Sprintf("mixin %s is not installed: looked in %s", name, strings.Join(looked, ", "))
-	if s, ok := suggest.Closest(name, s.knownMixins()); ok {
+	if s, ok := suggest.Closest(name, knownMixins(opts)); ok {
 		msg += "; did you mean " + s + "?"
 	}
-	return nil, errkind.WithHint(errkind.Of(errkind.ErrNotInstalled, errors.New(msg)),
+	return Location{}, errkind.WithHint(errkind.Of(errkind.ErrNotInstalled, errors.New(msg)),
 		fmt.Sprintf("install it as %s (wasm) or %s (native), or point the mixins directory at the one that has it", wasmPath, nativePath))
 }
 
 // knownMixins are the names of the built-in mixins and of those installed in
 // the mixins directory.
-func (s *session) knownMixins() []string {
-	names := slices.Sorted(maps.Keys(s.deps.BuiltIns))
-	entries, _ := os.ReadDir(s.mixinsDir()) // none installed: only the built-ins
+func knownMixins(opts LocateOptions) []string {
+	names := slices.Sorted(maps.Keys(opts.BuiltIns))
+	entries, _ := os.ReadDir(opts.MixinsDir) // none installed: only the built-ins
 	for _, e := range entries {
 		if e.IsDir() && !slices.Contains(names, e.Name()) {
 			names = append(names, e.Name())
@@ -123,17 +174,22 @@ func (s *session) knownMixins() []string {
 	return names
 }
 
-func (s *session) builtinNames() []string {
-	names := slices.Sorted(maps.Keys(s.deps.BuiltIns))
+func builtinNames(builtIns map[string][]byte) []string {
+	names := slices.Sorted(maps.Keys(builtIns))
 	if len(names) == 0 {
 		return []string{"none"}
 	}
 	return names
 }
 
-// mixinPath is <mixins-dir>/NAME/runtimes/NAME-runtime<ext>.
+// mixinPath is <mixins-dir>/NAME/runtimes/NAME-runtime<ext> of this run.
 func (s *session) mixinPath(name, ext string) string {
-	return filepath.Join(s.mixinsDir(), name, "runtimes", name+"-runtime"+ext)
+	return mixinPath(s.mixinsDir(), name, ext)
+}
+
+// mixinPath is <dir>/NAME/runtimes/NAME-runtime<ext>.
+func mixinPath(dir, name, ext string) string {
+	return filepath.Join(dir, name, "runtimes", name+"-runtime"+ext)
 }
 
 // wasmRunner loads a wasm mixin and returns the runner of its steps in this
@@ -165,23 +221,20 @@ func (s *session) wasmRunner(ctx context.Context, name, where string, bin []byte
 
 // noABI decides for a wasm mixin that imports no mixbox_v1 function ("abi:
 // none"), which cannot run commands: its native runtime runs instead when
-// one is installed and allowed (nr), else it runs as it is (nr nil). Either
-// way the run log says why, once.
-func (s *session) noABI(name string, tryNative func() (step.Runner, error)) (nr step.Runner, err error) {
+// one is installed and allowed, else it runs as it is (nil). Either way the
+// run log says why, once.
+func (s *session) noABI(name string, opts LocateOptions, env []string) step.Runner {
 	const why = "its wasm build imports no mixbox_v1 function (abi: none), so it cannot run commands in the sandbox"
-	if !s.cfg.PreferNative { // with --prefer native the native runtime was tried first
-		nr, err = tryNative()
-		if err != nil {
-			return nil, err
+	if !opts.PreferNative { // with --prefer native the native runtime was tried first
+		opts.PreferNative = true
+		if loc, err := Locate(opts, name); err == nil && loc.Form == step.FormNative {
+			s.log.warn("mixin %s: %s; its native runtime %s runs instead", name, why, loc.Path)
+			return s.nativeRunner(name, loc.Path, env)
 		}
-	}
-	if nr != nil {
-		s.log.warn("mixin %s: %s; its native runtime %s runs instead", name, why, s.mixinPath(name, ""))
-		return nr, nil
 	}
 	s.log.warn("mixin %s: %s (a command it starts fails); it runs anyway, as no native runtime of it is installed and allowed, and it may not need any",
 		name, why)
-	return nil, nil
+	return nil
 }
 
 // logDeclaration says, once per mixin, what the default policy granted a
