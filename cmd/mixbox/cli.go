@@ -124,6 +124,7 @@ func hintFor(err error) string {
 func lookupEnv(env []string, name string) (string, bool) { return environ.Lookup(env, name) }
 
 func newApp(env []string, stdout, stderr io.Writer) *cli.App {
+	useHelpFlag()
 	app := &cli.App{
 		Name:                      "mixbox",
 		DisableSliceFlagSeparator: true, // --param/--cred values are taken whole, commas included
@@ -158,6 +159,7 @@ func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 			versionCommand(stdout),
 		},
 	}
+	withHelpCommands(app)
 	return app
 }
 

@@ -263,7 +263,7 @@ func TestHardening_partialSecrets(t *testing.T) {
 func TestHardening_maskAbuse(t *testing.T) {
 	t.Parallel()
 	root := probeBundle(t, strings.ReplaceAll(selfGrantManifest, "self grant", "mask abuse"), hostileGuest(t, "maskabuse.wasm"))
-	code, stdout, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--action", "install")
+	code, stdout, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--action", "install", "--cred", "tok=unused-here")
 	require.Equal(t, 1, code, stdout+stderr)
 	assert.Contains(t, stdout, "abi: mask_words=0")
 	assert.Contains(t, stdout, "guest-own: ******* ******* ******* *******\n", "the guest's own output is masked with its values")
@@ -295,7 +295,7 @@ install:
 func TestHardening_escapes(t *testing.T) {
 	t.Parallel()
 	root := probeBundle(t, strings.ReplaceAll(selfGrantManifest, "self grant", "escapes"), hostileGuest(t, "escapes.wasm"))
-	code, stdout, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--action", "install")
+	code, stdout, stderr := runCLI(t, nil, "run", "--cnab-root", root, "--action", "install", "--cred", "tok=unused-here")
 	require.Equal(t, 0, code, stdout+stderr)
 	assert.NotContains(t, stdout+stderr, "\x1b", "no raw escape reaches the console")
 	assert.NotContains(t, stdout+stderr, "\r")

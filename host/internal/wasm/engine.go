@@ -64,6 +64,18 @@ type Engine struct {
 	closed   bool
 }
 
+// dirCacheMu serialises wazero.NewCompilationCacheWithDir: its first call
+// stores wazero's version in a package variable of wazero's with no lock, so
+// two engines made at once (two runs in one process) race on it.
+var dirCacheMu sync.Mutex
+
+// newDirCache is wazero.NewCompilationCacheWithDir, one call at a time.
+func newDirCache(dir string) (wazero.CompilationCache, error) {
+	dirCacheMu.Lock()
+	defer dirCacheMu.Unlock()
+	return wazero.NewCompilationCacheWithDir(dir)
+}
+
 // NewEngine creates a runtime with WASI preview 1 and the mixbox_v1 host
 // module instantiated in it.
 func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
@@ -77,7 +89,7 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 	}
 	var cache wazero.CompilationCache
 	if opts.CacheDir != "" {
-		c, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
+		c, err := newDirCache(opts.CacheDir)
 		if err != nil {
 			return nil, fmt.Errorf("create engine: open compilation cache %s: %w", opts.CacheDir, err)
 		}
