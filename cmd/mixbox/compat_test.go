@@ -363,13 +363,7 @@ func stringMap(m map[string][]byte) map[string]string {
 	return out
 }
 
-func copyFile(t *testing.T, src, dst string) {
-	t.Helper()
-	fi, err := os.Stat(src)
-	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
-	require.NoError(t, os.WriteFile(dst, must(os.ReadFile(src)), fi.Mode().Perm()|0o200))
-}
+func copyFile(t *testing.T, src, dst string) { testutil.CopyFile(t, src, dst) }
 
 func must[T any](v T, err error) T {
 	if err != nil {

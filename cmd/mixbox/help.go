@@ -36,19 +36,22 @@ var helpOnce sync.Once
 func useHelpFlag() { helpOnce.Do(func() { cli.HelpFlag = helpFlag{} }) }
 
 // withHelpCommands gives the app and every command that has subcommands a
-// `help` command of their own. urfave/cli otherwise appends one shared
-// package-level help command to each, and writes to it while setting each
-// up: two apps in one process race on it.
+// `help` command of their own, and none to the others (their --help stays).
+// urfave/cli otherwise appends one shared package-level help command to every
+// command, and writes to it while setting each up: two apps in one process
+// race on it.
 func withHelpCommands(app *cli.App) {
 	app.Commands = append(app.Commands, helpCommand())
 	app.Flags = append(app.Flags, helpFlag{}) // urfave adds its own only with its help command
 	var add func(cmds []*cli.Command)
 	add = func(cmds []*cli.Command) {
 		for _, c := range cmds {
-			if len(c.Subcommands) > 0 {
-				add(c.Subcommands)
-				c.Subcommands = append(c.Subcommands, helpCommand())
+			if len(c.Subcommands) == 0 {
+				c.HideHelpCommand = true
+				continue
 			}
+			add(c.Subcommands)
+			c.Subcommands = append(c.Subcommands, helpCommand())
 		}
 	}
 	add(app.Commands)

@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,15 +138,44 @@ func CopyTreeExcept(t testing.TB, src, dst string, skip func(rel string, dir boo
 		if fi.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, fi.Mode().Perm()|0o200)
+		return copyFile(p, target, fi.Mode())
 	})
 	if err != nil {
 		t.Fatalf("copy %s to %s: %v", src, dst, err)
 	}
+}
+
+// CopyFile copies the file src to dst, making dst's directory and keeping
+// src's mode (plus the owner's write bit). An executable is copied by cp(1):
+// a file this process had open for writing could not be run for a moment
+// (ETXTBSY), as a fork made meanwhile by another goroutine holds the
+// descriptor until it execs (Go issue 22315).
+func CopyFile(t testing.TB, src, dst string) {
+	t.Helper()
+	fi, err := os.Stat(src)
+	if err == nil {
+		err = os.MkdirAll(filepath.Dir(dst), 0o755)
+	}
+	if err == nil {
+		err = copyFile(src, dst, fi.Mode())
+	}
+	if err != nil {
+		t.Fatalf("copy %s to %s: %v", src, dst, err)
+	}
+}
+
+func copyFile(src, dst string, mode os.FileMode) error {
+	if mode.Perm()&0o111 == 0 {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, mode.Perm()|0o200)
+	}
+	if out, err := exec.Command("cp", "-p", src, dst).CombinedOutput(); err != nil {
+		return fmt.Errorf("cp %s %s: %w: %s", src, dst, err, out)
+	}
+	return os.Chmod(dst, mode.Perm()|0o200)
 }
 
 // AddSeeds adds every file matching the glob pattern (relative to the
