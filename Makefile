@@ -38,8 +38,11 @@ build-all:
 WASM_DIRS := testdata host/internal/wasm/testdata host/mixintest/testdata examples/cmixin
 
 ## wasm: rebuild every committed .wasm from its source (make check: no diff).
+# The exec module's data segments are joined after linking (internal/wasmdata):
+# wazero decodes and copies one segment per run of non-zero bytes otherwise.
 wasm: deps
 	GOTOOLCHAIN=$(WASM_GO) GOFLAGS= GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) $(REACTOR) -o mixins/exec/builtin/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
+	$(GO) run ./internal/cmd/datamerge mixins/exec/builtin/exec-runtime.wasm
 	@for d in $(WASM_DIRS); do $(MAKE) -s -B -C $$d || exit 1; done
 
 ## deps: install the Debian packages the tests need (wabt, clang, lld, wasi-libc) if missing.

@@ -10,10 +10,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mixbox/mixbox/internal/testutil"
+	"github.com/mixbox/mixbox/internal/wasmdata"
 )
 
-// TestWasm_upToDate rebuilds the exec mixin for wasip1, as a reactor, and
-// checks that the embedded module is what its source builds to.
+// TestWasm_merged: the embedded module's data segments are joined (make
+// wasm's post-link step), so the host has nothing to decode one by one.
+func TestWasm_merged(t *testing.T) {
+	t.Parallel()
+	res, err := wasmdata.Merge(Wasm())
+	require.NoError(t, err)
+	require.Equal(t, res.Before, res.After, "run 'make wasm': the module's data segments are not joined")
+	require.Less(t, res.Before, 100)
+}
+
+// TestWasm_upToDate rebuilds the exec mixin for wasip1, as a reactor, joins
+// its data segments as make wasm does, and checks that the embedded module
+// is what its source builds to.
 func TestWasm_upToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the exec mixin")
@@ -26,8 +38,10 @@ func TestWasm_upToDate(t *testing.T) {
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	msg, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", msg)
-	got, err := os.ReadFile(out)
+	bin, err := os.ReadFile(out)
 	require.NoError(t, err)
-	require.True(t, bytes.Equal(got, Wasm()),
+	got, err := wasmdata.Merge(bin)
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(got.Bin, Wasm()),
 		"mixins/exec/builtin/exec-runtime.wasm is stale: run 'make wasm' and commit it")
 }
