@@ -38,6 +38,13 @@ type Options struct {
 	BuiltIns map[string][]byte
 	// Interpreter runs wasm with wazero's interpreter instead of its compiler.
 	Interpreter bool
+	// CompileLater is for a short-lived process. A module the cache does
+	// not hold runs on the interpreter either way; by default the Runtime
+	// also compiles it in the background for its later runs, and with
+	// CompileLater it does not, and ColdModules lists it for a
+	// Precompile with Background in another process (what `mixbox run`
+	// starts when it ends).
+	CompileLater bool
 	// Logger receives host diagnostics. Nil discards.
 	Logger *slog.Logger
 	// WaitDelay is how long a stopped native mixin gets between SIGTERM and

@@ -22,10 +22,11 @@ func New(opts Options) *Runtime {
 	return &Runtime{
 		opts: opts,
 		modules: modules.New(modules.Options{
-			CacheDir:    opts.CacheDir,
-			Interpreter: opts.Interpreter,
-			Version:     Version().Version,
-			Logger:      opts.Logger,
+			CacheDir:     opts.CacheDir,
+			Interpreter:  opts.Interpreter,
+			Version:      Version().Version,
+			Logger:       opts.Logger,
+			CompileLater: opts.CompileLater,
 		}),
 	}
 }
@@ -33,6 +34,26 @@ func New(opts Options) *Runtime {
 // Close releases the compiled modules.
 func (rt *Runtime) Close(ctx context.Context) error {
 	return rt.modules.Close(ctx)
+}
+
+// ColdModule is a wasm module a run started on the interpreter, because the
+// cache did not hold its compiled code, and left to compile (see
+// Options.CompileLater).
+type ColdModule struct {
+	// Name is the mixin's name.
+	Name string
+	// Path is the module's file; empty for a built-in.
+	Path string
+}
+
+// ColdModules returns the modules the Runtime's runs started cold and left
+// to compile, with Options.CompileLater; nil otherwise.
+func (rt *Runtime) ColdModules() []ColdModule {
+	var out []ColdModule
+	for _, c := range rt.modules.Cold() {
+		out = append(out, ColdModule{Name: c.Name, Path: c.File})
+	}
+	return out
 }
 
 // Report describes a finished run.
