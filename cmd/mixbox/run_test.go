@@ -266,7 +266,7 @@ func TestRun_coldCache_compiler(t *testing.T) {
 func waitFilled(t *testing.T, cache string) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		marks, _ := filepath.Glob(filepath.Join(cache, "mixbox-*.compiled"))  // a bad pattern is a test bug: none match
+		marks, _ := filepath.Glob(filepath.Join(cache, "mixbox-*.compiled")) // a bad pattern is a test bug: none match
 		claims, _ := filepath.Glob(filepath.Join(cache, "mixbox-*.filling")) // as above
 		return len(marks) == 1 && len(claims) == 0
 	}, 5*time.Minute, 50*time.Millisecond, "the run's detached precompile fills the cache in %s", cache)
