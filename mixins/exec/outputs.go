@@ -13,7 +13,7 @@ import (
 
 // processOutputs evaluates the step's outputs against stdout in Porter's
 // order: every jsonPath output, then every regex one, then every path one.
-func (r runner) processOutputs(s Instruction, stdout string) error {
+func (r runner) processOutputs(s instruction, stdout string) error {
 	if err := r.jsonPathOutputs(s.Outputs, stdout); err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (r runner) processOutputs(s Instruction, stdout string) error {
 // jsonPathOutputs decodes stdout once (numbers kept as written) and writes
 // each jsonPath result: maps and arrays as compact JSON, scalars with %v.
 // Empty stdout gives an empty output.
-func (r runner) jsonPathOutputs(outputs []Output, stdout string) error {
+func (r runner) jsonPathOutputs(outputs []output, stdout string) error {
 	var doc any
 	for _, o := range outputs {
 		if o.JSONPath == "" {
@@ -70,7 +70,7 @@ func formatJSONValue(v any) ([]byte, error) {
 }
 
 // regexOutputs writes all capture groups of all matches, joined by \n.
-func (r runner) regexOutputs(outputs []Output, stdout string) error {
+func (r runner) regexOutputs(outputs []output, stdout string) error {
 	for _, o := range outputs {
 		if o.Regex == "" {
 			continue
@@ -79,16 +79,16 @@ func (r runner) regexOutputs(outputs []Output, stdout string) error {
 		if err != nil {
 			return fmt.Errorf("invalid regular expression %q for output %q: %w", o.Regex, o.Name, err)
 		}
-		if err := r.h.SetOutput(o.Name, []byte(RegexValue(re, stdout))); err != nil {
+		if err := r.h.SetOutput(o.Name, []byte(regexValue(re, stdout))); err != nil {
 			return fmt.Errorf("error writing mixin output for %q: %w", o.Name, err)
 		}
 	}
 	return nil
 }
 
-// RegexValue is the value of a regex output: every capture group of every
+// regexValue is the value of a regex output: every capture group of every
 // match of re in s (full matches excluded), one per line.
-func RegexValue(re *regexp.Regexp, s string) string {
+func regexValue(re *regexp.Regexp, s string) string {
 	var groups []string
 	for _, m := range re.FindAllStringSubmatch(s, -1) {
 		if len(m) > 1 {
@@ -100,7 +100,7 @@ func RegexValue(re *regexp.Regexp, s string) string {
 
 // fileOutputs copies each path output's file, relative to the working
 // directory, byte for byte.
-func (r runner) fileOutputs(outputs []Output) error {
+func (r runner) fileOutputs(outputs []output) error {
 	for _, o := range outputs {
 		if o.FilePath == "" {
 			continue

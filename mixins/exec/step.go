@@ -8,69 +8,69 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Step is one exec step of an action as Porter sends it: {exec: {...}}.
-type Step struct {
-	Instruction `yaml:"exec"`
+// execStep is one exec step of an action as Porter sends it: {exec: {...}}.
+type execStep struct {
+	Instruction instruction `yaml:"exec"`
 }
 
-// Instruction is the body of an exec step (Porter's pkg/exec Instruction).
+// instruction is the body of an exec step (Porter's pkg/exec Instruction).
 // Unknown keys are ignored, as Porter does.
-type Instruction struct {
+type instruction struct {
 	Description     string            `yaml:"description"`
 	Command         string            `yaml:"command"`
 	WorkingDir      string            `yaml:"dir,omitempty"`
 	Arguments       []string          `yaml:"arguments,omitempty"`
 	SuffixArguments []string          `yaml:"suffix-arguments,omitempty"`
-	Flags           Flags             `yaml:"flags,omitempty"`
+	Flags           cmdFlags             `yaml:"flags,omitempty"`
 	EnvironmentVars map[string]string `yaml:"envs,omitempty"`
-	Outputs         []Output          `yaml:"outputs,omitempty"`
+	Outputs         []output          `yaml:"outputs,omitempty"`
 	SuppressOutput  bool              `yaml:"suppress-output,omitempty"`
-	IgnoreError     IgnoreError       `yaml:"ignoreError,omitempty"`
+	IgnoreError     ignoreError       `yaml:"ignoreError,omitempty"`
 }
 
-// Output is a step output: exactly one of JSONPath, Regex or FilePath is
+// output is a step output: exactly one of JSONPath, Regex or FilePath is
 // expected; Porter evaluates whichever are set.
-type Output struct {
+type output struct {
 	Name     string `yaml:"name"`
 	FilePath string `yaml:"path,omitempty"`
 	JSONPath string `yaml:"jsonPath,omitempty"`
 	Regex    string `yaml:"regex,omitempty"`
 }
 
-// IgnoreError says which failures of the command do not fail the step.
-type IgnoreError struct {
+// ignoreError says which failures of the command do not fail the step.
+type ignoreError struct {
 	// All ignores any non-zero exit.
 	All bool `yaml:"all,omitempty"`
 	// ExitCodes ignores the listed exit codes.
 	ExitCodes []int `yaml:"exitCodes,omitempty"`
 	// Output ignores a failure by what the command printed on stderr.
-	Output IgnoreErrorOutput `yaml:"output,omitempty"`
+	Output ignoreErrorOutput `yaml:"output,omitempty"`
 }
 
-// IgnoreErrorOutput matches the command's stderr.
-type IgnoreErrorOutput struct {
+// ignoreErrorOutput matches the command's stderr.
+type ignoreErrorOutput struct {
 	// Contains ignores the error when stderr contains one of the substrings.
 	Contains []string `yaml:"contains,omitempty"`
 	// Regex ignores the error when stderr matches one of the expressions.
 	Regex []string `yaml:"regex,omitempty"`
 }
 
-// Action is an action name with its steps.
-type Action struct {
+// action is an action name with its steps.
+type action struct {
 	Name  string
-	Steps []Step
+	Steps []execStep
 }
 
-// LoadSteps parses Porter's step input, {ACTION: [steps]}, and returns the
+// loadSteps parses Porter's step input, {ACTION: [steps]}, and returns the
 // steps of every action in it (there is one).
-func LoadSteps(input []byte) ([]Step, error) {
+func loadSteps(input []byte) ([]execStep, error) {
 	actions, err := loadActions(input)
 	if err != nil {
 		// Porter prints the whole input here; mixbox names the line and key
 		// instead, so no part of a value (a secret) is quoted.
 		return nil, fmt.Errorf("could not unmarshal the step input: %w", err)
 	}
-	var steps []Step
+	var steps []execStep
 	for _, a := range actions {
 		steps = append(steps, a.Steps...)
 	}
@@ -80,7 +80,7 @@ func LoadSteps(input []byte) ([]Step, error) {
 // loadActions decodes {ACTION: [steps]} into actions sorted by name, the
 // way Porter's builder.UnmarshalAction does it: through a generic map, then
 // each step list re-encoded and decoded into []Step.
-func loadActions(input []byte) ([]Action, error) {
+func loadActions(input []byte) ([]action, error) {
 	var raw map[string][]any
 	if err := yaml.Unmarshal(input, &raw); err != nil {
 		return nil, fmt.Errorf("could not unmarshal yaml into an action map of exec steps: %w", safeYAMLError(input, err))
@@ -90,7 +90,7 @@ func loadActions(input []byte) ([]Action, error) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	actions := make([]Action, 0, len(names))
+	actions := make([]action, 0, len(names))
 	for _, name := range names {
 		var buf bytes.Buffer
 		enc := yaml.NewEncoder(&buf)
@@ -98,11 +98,11 @@ func loadActions(input []byte) ([]Action, error) {
 		if err := enc.Encode(raw[name]); err != nil {
 			return nil, fmt.Errorf("encode steps of %s: %w", name, err)
 		}
-		var steps []Step
+		var steps []execStep
 		if err := yaml.Unmarshal(buf.Bytes(), &steps); err != nil {
 			return nil, safeYAMLError(buf.Bytes(), err)
 		}
-		actions = append(actions, Action{Name: name, Steps: steps})
+		actions = append(actions, action{Name: name, Steps: steps})
 	}
 	return actions, nil
 }
