@@ -114,19 +114,19 @@ func TestSchema_matchesSteps(t *testing.T) {
 	props := func(m map[string]json.RawMessage) []string { return slices.Sorted(maps.Keys(m)) }
 
 	exec := schema.Definitions["exec"]
-	require.Equal(t, keys(instruction{}), props(exec.Properties), "the exec step's keys")
+	require.Equal(t, keys(Instruction{}), props(exec.Properties), "the exec step's keys")
 	require.Equal(t, []string{"command"}, exec.Required)
 	require.NotNil(t, exec.Additional)
 	require.False(t, *exec.Additional, "unknown keys are refused")
 	outputs := schema.Definitions["outputs"]
-	require.Equal(t, keys(output{}), props(outputs.Items.Properties), "an output's keys")
+	require.Equal(t, keys(Output{}), props(outputs.Items.Properties), "an output's keys")
 	require.Equal(t, []string{"name"}, outputs.Items.Required)
 
 	var ignore struct {
 		Properties map[string]json.RawMessage `json:"properties"`
 	}
 	require.NoError(t, json.Unmarshal(exec.Properties["ignoreError"], &ignore))
-	require.Equal(t, keys(ignoreError{}), props(ignore.Properties), "ignoreError's keys")
+	require.Equal(t, keys(IgnoreError{}), props(ignore.Properties), "ignoreError's keys")
 
 	for _, action := range []string{"install", "upgrade", "uninstall"} {
 		require.Equal(t, "#/definitions/"+action+"Step", schema.Properties[action].Items.Ref, action)

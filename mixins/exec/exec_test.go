@@ -54,7 +54,7 @@ func TestSplitCommand(t *testing.T) {
 func TestFlags_ToSlice(t *testing.T) {
 	t.Parallel()
 	var in struct {
-		Flags cmdFlags    `yaml:"flags"`
+		Flags cmdFlags `yaml:"flags"`
 		Want  []string `yaml:"want"`
 	}
 	require.NoError(t, yaml.Unmarshal(readTestdata(t, "flags-input.yaml"), &in))
@@ -124,7 +124,7 @@ func TestJSONPathOutputs(t *testing.T) {
 			t.Parallel()
 			h := newFake(nil)
 			r := runner{h: h}
-			err := r.jsonPathOutputs([]output{{Name: "out", JSONPath: tc.jsonPath}}, stdout)
+			err := r.jsonPathOutputs([]Output{{Name: "out", JSONPath: tc.jsonPath}}, stdout)
 			require.NoError(t, err)
 			require.Equal(t, tc.want, h.outputs["out"])
 		})
@@ -149,7 +149,7 @@ func TestRegexValue(t *testing.T) {
 			t.Parallel()
 			h := newFake(nil)
 			r := runner{h: h}
-			require.NoError(t, r.regexOutputs([]output{{Name: "out", Regex: tc.expr}}, tc.in))
+			require.NoError(t, r.regexOutputs([]Output{{Name: "out", Regex: tc.expr}}, tc.in))
 			require.Equal(t, tc.want, h.outputs["out"])
 		})
 	}

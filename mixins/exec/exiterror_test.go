@@ -30,6 +30,6 @@ func TestExitError(t *testing.T) {
 	}
 	r := runner{}
 	killed := &exitError{Code: 137, Signal: "killed"}
-	require.Error(t, r.handleError(ignoreError{ExitCodes: []int{137}}, killed, ""))
-	require.NoError(t, r.handleError(ignoreError{ExitCodes: []int{-1}}, killed, ""))
+	require.Error(t, r.handleError(IgnoreError{ExitCodes: []int{137}}, killed, ""))
+	require.NoError(t, r.handleError(IgnoreError{ExitCodes: []int{-1}}, killed, ""))
 }

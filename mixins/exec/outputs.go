@@ -13,7 +13,7 @@ import (
 
 // processOutputs evaluates the step's outputs against stdout in Porter's
 // order: every jsonPath output, then every regex one, then every path one.
-func (r runner) processOutputs(s instruction, stdout string) error {
+func (r runner) processOutputs(s Instruction, stdout string) error {
 	if err := r.jsonPathOutputs(s.Outputs, stdout); err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (r runner) processOutputs(s instruction, stdout string) error {
 // jsonPathOutputs decodes stdout once (numbers kept as written) and writes
 // each jsonPath result: maps and arrays as compact JSON, scalars with %v.
 // Empty stdout gives an empty output.
-func (r runner) jsonPathOutputs(outputs []output, stdout string) error {
+func (r runner) jsonPathOutputs(outputs []Output, stdout string) error {
 	var doc any
 	for _, o := range outputs {
 		if o.JSONPath == "" {
@@ -70,7 +70,7 @@ func formatJSONValue(v any) ([]byte, error) {
 }
 
 // regexOutputs writes all capture groups of all matches, joined by \n.
-func (r runner) regexOutputs(outputs []output, stdout string) error {
+func (r runner) regexOutputs(outputs []Output, stdout string) error {
 	for _, o := range outputs {
 		if o.Regex == "" {
 			continue
@@ -100,7 +100,7 @@ func regexValue(re *regexp.Regexp, s string) string {
 
 // fileOutputs copies each path output's file, relative to the working
 // directory, byte for byte.
-func (r runner) fileOutputs(outputs []output) error {
+func (r runner) fileOutputs(outputs []Output) error {
 	for _, o := range outputs {
 		if o.FilePath == "" {
 			continue

@@ -70,7 +70,7 @@ func (c command) pretty() string {
 
 // Argv returns the step's arguments: arguments, then the split flags, then
 // suffix-arguments (only the flags are split).
-func (s instruction) Argv() []string {
+func (s Instruction) Argv() []string {
 	args := make([]string, 0, len(s.Arguments)+2*len(s.Flags)+len(s.SuffixArguments))
 	args = append(args, s.Arguments...)
 	args = append(args, splitCommand(s.Flags.ToSlice())...)
@@ -83,7 +83,7 @@ func (s instruction) Argv() []string {
 
 // resolve builds the exec request of a step: the command name resolved as
 // Porter resolves it, the working directory, the env and the stream mode.
-func (r runner) resolve(s instruction) (command, error) {
+func (r runner) resolve(s Instruction) (command, error) {
 	cwd, err := r.h.Getwd()
 	if err != nil {
 		return command{}, fmt.Errorf("get working directory: %w", err)
@@ -129,7 +129,7 @@ func (r runner) localFile(name string) bool {
 
 // executeStep runs the step's command and returns its stdout when it
 // succeeded or its failure was ignored.
-func (r runner) executeStep(ctx context.Context, s instruction) (string, error) {
+func (r runner) executeStep(ctx context.Context, s Instruction) (string, error) {
 	c, err := r.resolve(s)
 	if err != nil {
 		return "", err
@@ -222,7 +222,7 @@ func (e *exitError) ExitCode() int {
 }
 
 // handleError returns nil when ignoreError lets the failure pass, else err.
-func (r runner) handleError(h ignoreError, err *exitError, stderr string) error {
+func (r runner) handleError(h IgnoreError, err *exitError, stderr string) error {
 	if err.Code == 0 && !err.TimedOut {
 		return nil
 	}

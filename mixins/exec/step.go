@@ -8,47 +8,50 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// execStep is one exec step of an action as Porter sends it: {exec: {...}}.
-type execStep struct {
-	Instruction instruction `yaml:"exec"`
+// Step is one exec step of an action as Porter sends it: {exec: {...}}.
+// The step types are exported, unlike the rest of the package, only because
+// their names are Porter's: yaml.v3 quotes them in its errors ("cannot
+// unmarshal a !!str into exec.Instruction").
+type Step struct {
+	Instruction `yaml:"exec"`
 }
 
-// instruction is the body of an exec step (Porter's pkg/exec Instruction).
+// Instruction is the body of an exec step (Porter's pkg/exec Instruction).
 // Unknown keys are ignored, as Porter does.
-type instruction struct {
+type Instruction struct {
 	Description     string            `yaml:"description"`
 	Command         string            `yaml:"command"`
 	WorkingDir      string            `yaml:"dir,omitempty"`
 	Arguments       []string          `yaml:"arguments,omitempty"`
 	SuffixArguments []string          `yaml:"suffix-arguments,omitempty"`
-	Flags           cmdFlags             `yaml:"flags,omitempty"`
+	Flags           cmdFlags          `yaml:"flags,omitempty"`
 	EnvironmentVars map[string]string `yaml:"envs,omitempty"`
-	Outputs         []output          `yaml:"outputs,omitempty"`
+	Outputs         []Output          `yaml:"outputs,omitempty"`
 	SuppressOutput  bool              `yaml:"suppress-output,omitempty"`
-	IgnoreError     ignoreError       `yaml:"ignoreError,omitempty"`
+	IgnoreError     IgnoreError       `yaml:"ignoreError,omitempty"`
 }
 
-// output is a step output: exactly one of JSONPath, Regex or FilePath is
+// Output is a step Output: exactly one of JSONPath, Regex or FilePath is
 // expected; Porter evaluates whichever are set.
-type output struct {
+type Output struct {
 	Name     string `yaml:"name"`
 	FilePath string `yaml:"path,omitempty"`
 	JSONPath string `yaml:"jsonPath,omitempty"`
 	Regex    string `yaml:"regex,omitempty"`
 }
 
-// ignoreError says which failures of the command do not fail the step.
-type ignoreError struct {
+// IgnoreError says which failures of the command do not fail the step.
+type IgnoreError struct {
 	// All ignores any non-zero exit.
 	All bool `yaml:"all,omitempty"`
 	// ExitCodes ignores the listed exit codes.
 	ExitCodes []int `yaml:"exitCodes,omitempty"`
 	// Output ignores a failure by what the command printed on stderr.
-	Output ignoreErrorOutput `yaml:"output,omitempty"`
+	Output IgnoreErrorOutput `yaml:"output,omitempty"`
 }
 
-// ignoreErrorOutput matches the command's stderr.
-type ignoreErrorOutput struct {
+// IgnoreErrorOutput matches the command's stderr.
+type IgnoreErrorOutput struct {
 	// Contains ignores the error when stderr contains one of the substrings.
 	Contains []string `yaml:"contains,omitempty"`
 	// Regex ignores the error when stderr matches one of the expressions.
@@ -58,19 +61,19 @@ type ignoreErrorOutput struct {
 // action is an action name with its steps.
 type action struct {
 	Name  string
-	Steps []execStep
+	Steps []Step
 }
 
 // loadSteps parses Porter's step input, {ACTION: [steps]}, and returns the
 // steps of every action in it (there is one).
-func loadSteps(input []byte) ([]execStep, error) {
+func loadSteps(input []byte) ([]Step, error) {
 	actions, err := loadActions(input)
 	if err != nil {
 		// Porter prints the whole input here; mixbox names the line and key
 		// instead, so no part of a value (a secret) is quoted.
 		return nil, fmt.Errorf("could not unmarshal the step input: %w", err)
 	}
-	var steps []execStep
+	var steps []Step
 	for _, a := range actions {
 		steps = append(steps, a.Steps...)
 	}
@@ -98,7 +101,7 @@ func loadActions(input []byte) ([]action, error) {
 		if err := enc.Encode(raw[name]); err != nil {
 			return nil, fmt.Errorf("encode steps of %s: %w", name, err)
 		}
-		var steps []execStep
+		var steps []Step
 		if err := yaml.Unmarshal(buf.Bytes(), &steps); err != nil {
 			return nil, safeYAMLError(buf.Bytes(), err)
 		}
