@@ -14,8 +14,8 @@ type filler func(cacheDir string, cold []host.ColdModule, env []string)
 // detachedFill starts `mixbox precompile --background` for the cold
 // modules and does not wait for it: the run is done, and the next one finds
 // the cache warm (RATIONALE.md, "Why does a cold run leave the compile to a
-// detached precompile?"). The fill runs in a session of its own at the
-// lowest priority, with no stdio, claims each module so that no other run
+// detached precompile?"). The fill runs in a process group of its own at
+// the lowest priority, with no stdio, claims each module so that no other run
 // compiles it meanwhile, and gives up after ten minutes. It is mixbox's own
 // process, never a step's. A fill that cannot start changes nothing: the
 // next run is cold again.

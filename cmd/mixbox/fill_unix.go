@@ -9,10 +9,12 @@ import (
 	"syscall"
 )
 
-// detachAttr starts a process in a session of its own: no terminal, and
-// not in the run's process group, so that it does not get the run's
-// signals.
-func detachAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: true} }
+// detachAttr starts a process in a process group of its own, so that the
+// signals of the run's group (a terminal's ^C) do not reach it. It stays in
+// the run's session: a session of its own would be a scheduling group of
+// its own (Linux's autogroup), where its nice value would not yield to
+// other sessions' work.
+func detachAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
 
 // lowerPriority gives every thread of this process the lowest CPU
 // priority (nice 19); threads made later inherit it. On Linux a priority is

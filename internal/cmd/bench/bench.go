@@ -213,6 +213,9 @@ func (b *bench) sides(ctx context.Context, name string, bun bundle, porter, nati
 			if cold {
 				reset := s.reset
 				s.reset = func() error {
+					// A fresh container: the fill the last run left (mixbox
+					// precompile --background) dies with it.
+					stopFills(s.cache)
 					if err := os.RemoveAll(s.cache); err != nil {
 						return fmt.Errorf("empty the cache: %w", err)
 					}
@@ -470,6 +473,30 @@ func (w *tailWriter) Write(p []byte) (int, error) {
 		w.b.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
+}
+
+// stopFills kills the background fills working on cache (their claim
+// files, mixbox-SHA256.filling, hold their pids) and waits for them to end.
+func stopFills(cache string) {
+	claims, _ := filepath.Glob(filepath.Join(cache, "mixbox-*.filling")) // the pattern is fixed
+	for _, c := range claims {
+		b, err := os.ReadFile(c)
+		if err != nil {
+			continue
+		}
+		var pid int
+		if _, err := fmt.Sscan(string(b), &pid); err != nil || pid <= 1 {
+			continue
+		}
+		if p, err := os.FindProcess(pid); err == nil {
+			_ = p.Kill() // gone already is fine
+		}
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if !alive(pid) {
+				break
+			}
+		}
+	}
 }
 
 // copyFile copies a file with its mode.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -108,4 +109,14 @@ func usage(ps *os.ProcessState) (cpuNanos int64, rss int64) {
 		return ps.UserTime().Nanoseconds() + ps.SystemTime().Nanoseconds(), 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano(), ru.Maxrss << 10
+}
+
+// alive reports whether a process exists (a zombie counts as gone).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
 }
