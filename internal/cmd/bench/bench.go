@@ -34,8 +34,9 @@ type side struct {
 	dir   string
 	attr  func() *syscall.SysProcAttr
 	// reset runs, untimed, before every run: outputs (and, cold, the cache)
-	// removed.
+	// removed; after, untimed, after it.
 	reset func() error
+	after func()
 }
 
 // sample is one timed run.
@@ -211,11 +212,12 @@ func (b *bench) sides(ctx context.Context, name string, bun bundle, porter, nati
 		s := b.side(root, sp.label, bun, sp.args)
 		if sp.label == "mixbox wasm" {
 			if cold {
+				// A fresh container every run: the fill a run leaves
+				// behind (mixbox precompile --background) dies with it.
+				s.after = func() { stopFills(s.cache) }
 				reset := s.reset
 				s.reset = func() error {
-					// A fresh container: the fill the last run left (mixbox
-					// precompile --background) dies with it.
-					stopFills(s.cache)
+					stopFills(s.cache) // one that had not claimed yet after the run
 					if err := os.RemoveAll(s.cache); err != nil {
 						return fmt.Errorf("empty the cache: %w", err)
 					}
@@ -368,6 +370,9 @@ func (b *bench) once(ctx context.Context, s *side, checked bool) (sample, error)
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
+	if s.after != nil {
+		s.after()
+	}
 	if err != nil {
 		return sample{}, fmt.Errorf("%s: %s: %w\nstderr:\n%s", s.label, strings.Join(s.argv, " "), err, stderr.String())
 	}
