@@ -40,9 +40,11 @@ WASM_DIRS := testdata host/internal/wasm/testdata host/mixintest/testdata exampl
 ## wasm: rebuild every committed .wasm from its source (make check: no diff).
 # The exec module's data segments are joined after linking (internal/wasmdata):
 # wazero decodes and copies one segment per run of non-zero bytes otherwise.
+# Its sha256 is written beside it, so that mixbox does not hash it at start.
 wasm: deps
 	GOTOOLCHAIN=$(WASM_GO) GOFLAGS= GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) $(REACTOR) -o mixins/exec/builtin/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
 	$(GO) run ./internal/cmd/datamerge mixins/exec/builtin/exec-runtime.wasm
+	sha256sum mixins/exec/builtin/exec-runtime.wasm | cut -d' ' -f1 > mixins/exec/builtin/exec-runtime.wasm.sha256
 	@for d in $(WASM_DIRS); do $(MAKE) -s -B -C $$d || exit 1; done
 
 ## deps: install the Debian packages the tests need (wabt, clang, lld, wasi-libc) if missing.

@@ -36,6 +36,11 @@ type Options struct {
 	CacheDir string
 	// BuiltIns are the wasm mixins embedded in the binary, by name.
 	BuiltIns map[string][]byte
+	// BuiltInSHA256 are the hex sha256 of BuiltIns, by name, computed when
+	// they were built, so that a run does not hash them (mixbox's own:
+	// builtin.SHA256). A missing entry is computed; a wrong one makes the
+	// cache and `mixin inspect` name the wrong module.
+	BuiltInSHA256 map[string]string
 	// Interpreter runs wasm with wazero's interpreter instead of its compiler.
 	Interpreter bool
 	// CompileLater is for a short-lived process. A module the cache does

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"encoding/hex"
 	"io"
 	"time"
 
@@ -27,8 +28,23 @@ func New(opts Options) *Runtime {
 			Version:      Version().Version,
 			Logger:       opts.Logger,
 			CompileLater: opts.CompileLater,
+			Sums:         builtInSums(opts.BuiltInSHA256),
 		}),
 	}
+}
+
+// builtInSums decodes Options.BuiltInSHA256 for the module store; an entry
+// that is not a hex sha256 is left out (computed on load).
+func builtInSums(hexSums map[string]string) map[string][32]byte {
+	out := map[string][32]byte{}
+	for name, h := range hexSums {
+		var sum [32]byte
+		if b, err := hex.DecodeString(h); err == nil && len(b) == len(sum) {
+			copy(sum[:], b)
+			out[modules.BuiltInWhere(name)] = sum
+		}
+	}
+	return out
 }
 
 // Close releases the compiled modules.

@@ -7,3 +7,8 @@ import "github.com/mixbox/mixbox/mixins/exec/builtin"
 func builtins() map[string][]byte {
 	return map[string][]byte{"exec": builtin.Module()}
 }
+
+// builtinSums returns the sha256 of builtins, computed when they were built.
+func builtinSums() map[string]string {
+	return map[string]string{"exec": builtin.SHA256()}
+}

@@ -246,7 +246,7 @@ func runCommand(env []string, stdout, stderr io.Writer, fill filler) *cli.Comman
 // runtimeOptions are the Runtime's options of a run or precompile command:
 // the cache dir from --cache-dir, $MIXBOX_CACHE_DIR, else the default.
 func runtimeOptions(c *cli.Context, env []string, root string) host.Options {
-	return host.Options{CacheDir: resolveCacheDir(c, env, root), BuiltIns: builtins()}
+	return host.Options{CacheDir: resolveCacheDir(c, env, root), BuiltIns: builtins(), BuiltInSHA256: builtinSums()}
 }
 
 // resolveCacheDir is --cache-dir, else $MIXBOX_CACHE_DIR, else host.DefaultCacheDir.

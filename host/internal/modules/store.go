@@ -34,7 +34,14 @@ type Options struct {
 	// CompileLater leaves a cold module to another process: it runs on the
 	// interpreter and is not compiled here; Cold lists it (see cold.go).
 	CompileLater bool
+	// Sums are the sha256 of modules known when they were built, by where
+	// (BuiltInWhere for a built-in): Load does not hash those again. A
+	// wrong sum names the wrong cache marker and Info.SHA256.
+	Sums map[string][32]byte
 }
+
+// BuiltInWhere is the where of the built-in mixin name for Load.
+func BuiltInWhere(name string) string { return "built-in " + name }
 
 // Store compiles and keeps wasm modules: one compiler engine (with the disk
 // cache) and one interpreter engine, each made on first use.
@@ -159,7 +166,10 @@ func (s *Store) LoadOn(ctx context.Context, e Engine, name, where string, bin []
 	if ok {
 		return l, nil
 	}
-	sum := sha256.Sum256(bin) // once per load: the engine takes it too
+	sum, known := s.opts.Sums[where]
+	if !known {
+		sum = sha256.Sum256(bin) // once per load: the engine takes it too
+	}
 	interpreter := e == Interpreter || e == Auto && s.opts.Interpreter
 	marker := ""
 	if (e == Auto || e == Cached) && !interpreter {

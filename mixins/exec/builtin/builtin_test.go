@@ -2,6 +2,8 @@ package builtin
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,14 @@ import (
 	"github.com/mixbox/mixbox/internal/testutil"
 	"github.com/mixbox/mixbox/internal/wasmdata"
 )
+
+// TestWasm_sha256: the sum embedded beside the module is the module's.
+func TestWasm_sha256(t *testing.T) {
+	t.Parallel()
+	got := sha256.Sum256(Module())
+	require.Equal(t, hex.EncodeToString(got[:]), SHA256(), "run 'make wasm': exec-runtime.wasm.sha256 is stale")
+	require.Equal(t, Wasm(), Module())
+}
 
 // TestWasm_merged: the embedded module's data segments are joined (make
 // wasm's post-link step), so the host has nothing to decode one by one.
