@@ -95,4 +95,3 @@ func BenchmarkModuleHash(b *testing.B) {
 		sha256.Sum256(bin)
 	}
 }
-
