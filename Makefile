@@ -120,9 +120,9 @@ fuzz:
 	  done; \
 	done
 
-## bench: Go benchmarks into bench.txt (compare runs with benchstat).
-bench: build
-	$(GO) test -run='^$$' -bench=. -benchmem -count=$${COUNT:-5} ./... | tee bench.txt
+## bench: Go benchmarks into bench.txt (compare runs with benchstat), then whole runs side by side (scripts/bench-e2e.sh): wasm/native always, mixbox/Porter with PORTER_RUNTIME and PORTER_EXEC set.
+bench: build test-cache
+	MIXBOX_TEST_CACHE=$(TEST_CACHE) $(GO) test -run='^$$' -bench=. -benchmem -count=$${COUNT:-5} ./... | tee bench.txt
 	@scripts/bench-e2e.sh | tee -a bench.txt
 
 ## check: fmt, lint, go mod tidy and wasm, then fail if they changed or added a file (CI runs it).
