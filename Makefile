@@ -38,12 +38,13 @@ build-all:
 WASM_DIRS := testdata host/internal/wasm/testdata host/mixintest/testdata examples/cmixin
 
 ## wasm: rebuild every committed .wasm from its source (make check: no diff).
-# The exec module's data segments are joined after linking (internal/wasmdata):
-# wazero decodes and copies one segment per run of non-zero bytes otherwise.
-# Its sha256 is written beside it, so that mixbox does not hash it at start.
+# After linking, the exec module's data segments are joined (wazero decodes
+# and copies one segment per run of non-zero bytes otherwise) and its mutable
+# globals exported as the host would at load (host/internal/cmd/postlink);
+# its sha256 is written beside it, so that mixbox does not hash it at start.
 wasm: deps
 	GOTOOLCHAIN=$(WASM_GO) GOFLAGS= GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) $(REACTOR) -o mixins/exec/builtin/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
-	$(GO) run ./internal/cmd/datamerge mixins/exec/builtin/exec-runtime.wasm
+	$(GO) run ./host/internal/cmd/postlink mixins/exec/builtin/exec-runtime.wasm
 	sha256sum mixins/exec/builtin/exec-runtime.wasm | cut -d' ' -f1 > mixins/exec/builtin/exec-runtime.wasm.sha256
 	@for d in $(WASM_DIRS); do $(MAKE) -s -B -C $$d || exit 1; done
 

@@ -10,9 +10,10 @@
 //	res, err := wasmdata.Merge(bin)
 //	// res.Bin: the same module, res.Before → res.After segments
 //
-// The host merges every module it loads (host/internal/wasm), and `make
-// wasm` merges the built-in exec module after linking (internal/cmd/datamerge),
-// so that the host finds nothing left to do.
+// `make wasm` merges the built-in exec module after linking
+// (host/internal/cmd/postlink). The host does not merge at load: joining the
+// exec module's segments costs more CPU than it saves in one process
+// (BenchmarkMerge against BenchmarkInstantiate).
 //
 // # Notes
 //
