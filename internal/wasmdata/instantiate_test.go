@@ -22,17 +22,12 @@ func instantiate(tb testing.TB, bin []byte, n uint32) []byte {
 	return append([]byte(nil), got...)
 }
 
-// segmentsModule is goModule's layout in a memory of 32 pages (75,000
-// segments end at 1.5 MiB).
+// segmentsModule is goModule for wazero: in a memory of 32 pages (75,000
+// segments end at 1.5 MiB), without module()'s last custom section.
 func segmentsModule(n int) []byte {
-	segs := make([]seg, n)
-	for i := range segs {
-		segs[i] = seg{offset: uint32(4096 + 20*i), data: "\x01\x02"}
-	}
-	bin := module(segs, false)
-	bin = bin[:len(bin)-6] // without module()'s last custom section
-	// module() declares one page; ask for 32 (the memory section's min).
-	bin[12] = 32
+	bin := goModule(n)
+	bin = bin[:len(bin)-6]
+	bin[12] = 32 // the memory section's min: module() declares one page
 	return bin
 }
 
