@@ -236,7 +236,7 @@ func runCommand(env []string, stdout, stderr io.Writer, fill filler) *cli.Comman
 			}
 			_, err = rt.Run(c.Context, opts)
 			if cold := rt.ColdModules(); fill != nil && len(cold) > 0 && rtOpts.CacheDir != "" && c.Context.Err() == nil {
-				fill(rtOpts.CacheDir, cold, env)
+				fill(context.WithoutCancel(c.Context), rtOpts.CacheDir, cold, env)
 			}
 			return err
 		},

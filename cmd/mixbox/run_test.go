@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"os"
@@ -259,6 +261,27 @@ func TestRun_coldCache_compiler(t *testing.T) {
 	require.Contains(t, stdout, "compiled exec (built-in)")
 	stdout, _ = runBin(env2, runArgs...)
 	require.Equal(t, []string{"compiler"}, engines(stdout), "a precompiled cache is warm")
+}
+
+// TestRun_coldSmallModule_compiler: a run compiles a small cold module (a
+// WAT guest) itself as it ends, so the cache holds it when the run returns,
+// and leaves nothing running behind it.
+func TestRun_coldSmallModule_compiler(t *testing.T) {
+	t.Parallel()
+	mixbox := builds.Binary(t, "./cmd/mixbox", "mixbox")
+	module := readGuest(t, filepath.Join(testutil.ModuleRoot(t), "testdata", "abi"), "log.wasm")
+	app := layoutABIBundle(t, module, nil, nil)
+	cache := t.TempDir()
+	cmd := exec.Command(mixbox, "run", "--action", "install", "--cnab-root", filepath.Dir(filepath.Dir(app)))
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	sum := sha256.Sum256(module)
+	require.FileExists(t, filepath.Join(cache, "mixbox-"+hex.EncodeToString(sum[:])+".compiled"),
+		"the run compiled the small module before it exited")
+	claims, err := filepath.Glob(filepath.Join(cache, "mixbox-*.filling"))
+	require.NoError(t, err)
+	require.Empty(t, claims, "no background fill for a small module")
 }
 
 // waitFilled waits for the detached fill a cold run started to mark the
