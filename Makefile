@@ -38,8 +38,14 @@ build-all:
 WASM_DIRS := testdata host/internal/wasm/testdata host/mixintest/testdata examples/cmixin
 
 ## wasm: rebuild every committed .wasm from its source (make check: no diff).
+# After linking, the exec module's data segments are joined (wazero decodes
+# and copies one segment per run of non-zero bytes otherwise) and its mutable
+# globals exported as the host would at load (host/internal/cmd/postlink);
+# its sha256 is written beside it, so that mixbox does not hash it at start.
 wasm: deps
 	GOTOOLCHAIN=$(WASM_GO) GOFLAGS= GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) $(REACTOR) -o mixins/exec/builtin/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
+	$(GO) run ./host/internal/cmd/postlink mixins/exec/builtin/exec-runtime.wasm
+	sha256sum mixins/exec/builtin/exec-runtime.wasm | cut -d' ' -f1 > mixins/exec/builtin/exec-runtime.wasm.sha256
 	@for d in $(WASM_DIRS); do $(MAKE) -s -B -C $$d || exit 1; done
 
 ## deps: install the Debian packages the tests need (wabt, clang, lld, wasi-libc) if missing.
@@ -115,9 +121,9 @@ fuzz:
 	  done; \
 	done
 
-## bench: Go benchmarks into bench.txt (compare runs with benchstat).
-bench: build
-	$(GO) test -run='^$$' -bench=. -benchmem -count=$${COUNT:-5} ./... | tee bench.txt
+## bench: Go benchmarks into bench.txt (compare runs with benchstat), then whole runs side by side (scripts/bench-e2e.sh): wasm/native always, mixbox/Porter with PORTER_RUNTIME and PORTER_EXEC set.
+bench: build test-cache
+	MIXBOX_TEST_CACHE=$(TEST_CACHE) $(GO) test -run='^$$' -bench=. -benchmem -count=$${COUNT:-5} ./... | tee bench.txt
 	@scripts/bench-e2e.sh | tee -a bench.txt
 
 ## check: fmt, lint, go mod tidy and wasm, then fail if they changed or added a file (CI runs it).

@@ -36,8 +36,20 @@ type Options struct {
 	CacheDir string
 	// BuiltIns are the wasm mixins embedded in the binary, by name.
 	BuiltIns map[string][]byte
+	// BuiltInSHA256 are the hex sha256 of BuiltIns, by name, computed when
+	// they were built, so that a run does not hash them (mixbox's own:
+	// builtin.SHA256). A missing entry is computed; a wrong one makes the
+	// cache and `mixin inspect` name the wrong module.
+	BuiltInSHA256 map[string]string
 	// Interpreter runs wasm with wazero's interpreter instead of its compiler.
 	Interpreter bool
+	// CompileLater is for a short-lived process. A module the cache does
+	// not hold runs on the interpreter either way; by default the Runtime
+	// also compiles it in the background for its later runs, and with
+	// CompileLater it does not, and ColdModules lists it for a
+	// Precompile with Background in another process (what `mixbox run`
+	// starts when it ends).
+	CompileLater bool
 	// Logger receives host diagnostics. Nil discards.
 	Logger *slog.Logger
 	// WaitDelay is how long a stopped native mixin gets between SIGTERM and

@@ -24,6 +24,11 @@ type PrecompileOptions struct {
 	BuiltIns map[string][]byte
 	// Stdout receives one line per module.
 	Stdout io.Writer
+	// Background makes this the fill a short run leaves behind (see
+	// Options.CompileLater): the built-ins are compiled as well as Modules,
+	// what the cache holds or another fill is compiling is skipped, and
+	// each module is given at most ten minutes.
+	Background bool
 }
 
 // Precompile compiles modules into the on-disk cache, so that the first step
@@ -34,7 +39,7 @@ func Precompile(ctx context.Context, opts PrecompileOptions) error {
 		opts.Stdout = io.Discard
 	}
 	var srcs []modules.Source
-	if len(opts.Modules) == 0 {
+	if len(opts.Modules) == 0 || opts.Background {
 		for _, name := range slices.Sorted(maps.Keys(opts.BuiltIns)) {
 			srcs = append(srcs, modules.Source{Name: name, Where: name + " (built-in)", Bin: opts.BuiltIns[name]})
 		}
@@ -47,5 +52,7 @@ func Precompile(ctx context.Context, opts PrecompileOptions) error {
 		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(p), ".wasm"), "-runtime")
 		srcs = append(srcs, modules.Source{Name: name, Where: p, Bin: bin})
 	}
-	return modules.Precompile(ctx, opts.CacheDir, Version().Version, srcs, opts.Stdout)
+	return modules.Precompile(ctx, modules.PrecompileOptions{
+		Dir: opts.CacheDir, Version: Version().Version, Sources: srcs, Stdout: opts.Stdout, Claim: opts.Background,
+	})
 }

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"encoding/hex"
 	"io"
 	"time"
 
@@ -22,17 +23,53 @@ func New(opts Options) *Runtime {
 	return &Runtime{
 		opts: opts,
 		modules: modules.New(modules.Options{
-			CacheDir:    opts.CacheDir,
-			Interpreter: opts.Interpreter,
-			Version:     Version().Version,
-			Logger:      opts.Logger,
+			CacheDir:     opts.CacheDir,
+			Interpreter:  opts.Interpreter,
+			Version:      Version().Version,
+			Logger:       opts.Logger,
+			CompileLater: opts.CompileLater,
+			Sums:         builtInSums(opts.BuiltInSHA256),
 		}),
 	}
+}
+
+// builtInSums decodes Options.BuiltInSHA256 for the module store; an entry
+// that is not a hex sha256 is left out (computed on load).
+func builtInSums(hexSums map[string]string) map[string][32]byte {
+	out := map[string][32]byte{}
+	for name, h := range hexSums {
+		var sum [32]byte
+		if b, err := hex.DecodeString(h); err == nil && len(b) == len(sum) {
+			copy(sum[:], b)
+			out[modules.BuiltInWhere(name)] = sum
+		}
+	}
+	return out
 }
 
 // Close releases the compiled modules.
 func (rt *Runtime) Close(ctx context.Context) error {
 	return rt.modules.Close(ctx)
+}
+
+// ColdModule is a wasm module a run started on the interpreter, because the
+// cache did not hold its compiled code, and left to compile (see
+// Options.CompileLater).
+type ColdModule struct {
+	// Name is the mixin's name.
+	Name string
+	// Path is the module's file; empty for a built-in.
+	Path string
+}
+
+// ColdModules returns the modules the Runtime's runs started cold and left
+// to compile, with Options.CompileLater; nil otherwise.
+func (rt *Runtime) ColdModules() []ColdModule {
+	var out []ColdModule
+	for _, c := range rt.modules.Cold() {
+		out = append(out, ColdModule{Name: c.Name, Path: c.File})
+	}
+	return out
 }
 
 // Report describes a finished run.

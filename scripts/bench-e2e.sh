@@ -1,28 +1,23 @@
 #!/usr/bin/env bash
-# Side by side, in one run: the wall time of `mixbox run` on examples/hello
-# with the built-in wasm exec mixin (warm compile cache) and with the native
-# exec-runtime, N runs each, interleaved; prints the means and their ratio.
+# Side by side, in one run: whole `mixbox run` processes against the real
+# Porter runtime, each as /cnab/app/runtimes/porter-runtime in a chroot,
+# paired and interleaved, medians of wall time, CPU and peak RSS, and the
+# ratios of issue 8's targets (internal/cmd/bench). Porter is measured only
+# when PORTER_RUNTIME and PORTER_EXEC name its porter-runtime and
+# exec-runtime (built outside this repository from getporter/porter:
+# CGO_ENABLED=0 go build ./cmd/porter ./cmd/exec); wasm/native always is.
+# Chroots need root; without it mixbox runs under --cnab-root.
+#   N=15 CASES=steps30,hello-warm scripts/bench-e2e.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${N:-20}
-mixbox=bin/mixbox
-[ -x "$mixbox" ] || { echo "bench-e2e: run 'make build' first" >&2; exit 1; }
-root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
-mkdir -p "$root/cnab/app/mixins/exec/runtimes"
-cp -R examples/hello/bundle/. "$root/cnab/app/"
-cp bin/mixins/exec/runtimes/exec-runtime "$root/cnab/app/mixins/exec/runtimes/"
-export MIXBOX_CACHE_DIR="$root/cache"
-"$mixbox" precompile >/dev/null
-now() { date +%s%N; }
-wasm=0; native=0
-for _ in $(seq "$N"); do
-  t=$(now); "$mixbox" run --cnab-root "$root" --action install --prefer wasm >/dev/null 2>&1; wasm=$((wasm + $(now) - t))
-  t=$(now); "$mixbox" run --cnab-root "$root" --action install --prefer native >/dev/null 2>&1; native=$((native + $(now) - t))
+GO=${GO:-go}
+for f in bin/mixbox bin/mixins/exec/runtimes/exec-runtime; do
+  [ -x "$f" ] || { echo "bench-e2e: $f is missing: run 'make build' first" >&2; exit 1; }
 done
-awk -v w="$wasm" -v n="$native" -v N="$N" 'BEGIN {
-  printf "e2e: hello install (2 exec steps), %d runs each, warm cache\n", N
-  printf "e2e: wasm   %.1f ms/run\n", w / N / 1e6
-  printf "e2e: native %.1f ms/run\n", n / N / 1e6
-  printf "e2e: wasm/native = %.2f\n", w / n
-}'
+"$GO" build -o bin/bench ./internal/cmd/bench
+args=(-mixbox bin/mixbox -exec-native bin/mixins/exec/runtimes/exec-runtime -n "${N:-11}")
+[ -n "${CASES:-}" ] && args+=(-cases "$CASES")
+if [ -n "${PORTER_RUNTIME:-}" ] || [ -n "${PORTER_EXEC:-}" ]; then
+  args+=(-porter-runtime "${PORTER_RUNTIME:?set PORTER_EXEC and PORTER_RUNTIME both}" -porter-exec "${PORTER_EXEC:?set PORTER_EXEC and PORTER_RUNTIME both}")
+fi
+exec bin/bench "${args[@]}"

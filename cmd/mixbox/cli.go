@@ -40,7 +40,14 @@ func usagef(format string, args ...any) error {
 // maps its error to an exit code. It is the only place that does so. A ctx
 // cancelled with a signalCause ends with 130 (SIGINT) or 143 (SIGTERM).
 func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int {
-	app, notFound := newApp(env, stdout, stderr), false
+	return runWith(ctx, nil, args, env, stdout, stderr)
+}
+
+// runWith is run with fill, what a run does with the modules it started
+// cold (main's: a detached precompile, fill.go); nil leaves them to the
+// process, which compiles them in the background while it lives.
+func runWith(ctx context.Context, fill filler, args, env []string, stdout, stderr io.Writer) int {
+	app, notFound := newAppWith(env, stdout, stderr, fill), false
 	app.CommandNotFound = func(c *cli.Context, name string) {
 		notFound = true
 		_, _ = fmt.Fprintf(stderr, "error: unknown command %q\nhint: run 'mixbox help' for the list of commands\n", name)
@@ -124,6 +131,10 @@ func hintFor(err error) string {
 func lookupEnv(env []string, name string) (string, bool) { return environ.Lookup(env, name) }
 
 func newApp(env []string, stdout, stderr io.Writer) *cli.App {
+	return newAppWith(env, stdout, stderr, nil)
+}
+
+func newAppWith(env []string, stdout, stderr io.Writer, fill filler) *cli.App {
 	useHelpFlag()
 	app := &cli.App{
 		Name:                      "mixbox",
@@ -150,7 +161,7 @@ func newApp(env []string, stdout, stderr io.Writer) *cli.App {
 			return cli.ShowAppHelp(c)
 		},
 		Commands: []*cli.Command{
-			runCommand(env, stdout, stderr),
+			runCommand(env, stdout, stderr, fill),
 			mixinCommand(env, stdout, stderr),
 			precompileCommand(env, stdout, stderr),
 			buildCommand(env, stdout),
@@ -188,7 +199,7 @@ func setNotFound(cmd *cli.Command, fn cli.CommandNotFoundFunc) {
 	}
 }
 
-func runCommand(env []string, stdout, stderr io.Writer) *cli.Command {
+func runCommand(env []string, stdout, stderr io.Writer, fill filler) *cli.Command {
 	return &cli.Command{
 		Name:         "run",
 		Usage:        "run a bundle action (a drop-in for porter-runtime run)",
@@ -218,12 +229,17 @@ func runCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			rt := host.New(runtimeOptions(c, env, opts.Root))
+			rtOpts := runtimeOptions(c, env, opts.Root)
+			rtOpts.CompileLater = fill != nil
+			rt := host.New(rtOpts)
 			defer func() { _ = rt.Close(context.WithoutCancel(c.Context)) }() // releases memory only
 			if c.Bool("print-policy") {
 				return rt.PrintPolicy(c.Context, opts, stdout)
 			}
 			_, err = rt.Run(c.Context, opts)
+			if cold := rt.ColdModules(); fill != nil && len(cold) > 0 && rtOpts.CacheDir != "" && c.Err() == nil {
+				fill(context.WithoutCancel(c.Context), rtOpts.CacheDir, cold, env)
+			}
 			return err
 		},
 	}
@@ -232,7 +248,7 @@ func runCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 // runtimeOptions are the Runtime's options of a run or precompile command:
 // the cache dir from --cache-dir, $MIXBOX_CACHE_DIR, else the default.
 func runtimeOptions(c *cli.Context, env []string, root string) host.Options {
-	return host.Options{CacheDir: resolveCacheDir(c, env, root), BuiltIns: builtins()}
+	return host.Options{CacheDir: resolveCacheDir(c, env, root), BuiltIns: builtins(), BuiltInSHA256: builtinSums()}
 }
 
 // resolveCacheDir is --cache-dir, else $MIXBOX_CACHE_DIR, else host.DefaultCacheDir.
@@ -336,17 +352,23 @@ func precompileCommand(env []string, stdout, stderr io.Writer) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cache-dir", Usage: "compiled-module cache `DIR` (default $MIXBOX_CACHE_DIR)"},
 			&cli.StringFlag{Name: "cnab-root", Usage: "the --cnab-root of the runs that will use the cache"},
+			// What a run starts, detached, for the modules it ran cold (fill.go).
+			&cli.BoolFlag{Name: "background", Hidden: true},
 		},
 		Action: func(c *cli.Context) error {
+			if c.Bool("background") {
+				lowerPriority()
+			}
 			root := c.String("cnab-root")
 			if root == "" {
 				root, _ = lookupEnv(env, "MIXBOX_CNAB_ROOT")
 			}
 			return host.Precompile(c.Context, host.PrecompileOptions{
-				CacheDir: resolveCacheDir(c, env, root),
-				Modules:  c.Args().Slice(),
-				BuiltIns: builtins(),
-				Stdout:   stdout,
+				CacheDir:   resolveCacheDir(c, env, root),
+				Modules:    c.Args().Slice(),
+				BuiltIns:   builtins(),
+				Stdout:     stdout,
+				Background: c.Bool("background"),
 			})
 		},
 	}

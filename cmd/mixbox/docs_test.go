@@ -66,6 +66,7 @@ func TestDocs_commands(t *testing.T) {
 		"HOME=" + filepath.Join(work, "home"),
 		"TMPDIR=" + filepath.Join(work, "tmp"),
 		"GOFLAGS=-mod=mod", "GOPROXY=off", "GOTOOLCHAIN=local",
+		"MIXBOX_BACKGROUND_COMPILE=off", // no compile outlives the test (cli.md)
 	}
 	for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
 		out, err := exec.Command("go", "env", k).Output()

@@ -11,7 +11,7 @@ import (
 
 func main() {
 	ctx, stop := signalContext(os.Stderr)
-	code := run(ctx, os.Args, os.Environ(), os.Stdout, os.Stderr)
+	code := runWith(ctx, detachedFill, os.Args, os.Environ(), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"os"
@@ -217,9 +219,10 @@ func TestMixinInspectAndPack(t *testing.T) {
 	require.Contains(t, stdout+stderr, "component")
 }
 
-// TestRun_coldCache_compiler: with nothing compiled in the cache, the run starts at
-// once on the interpreter and the compiler fills the cache; the next run,
-// and a run after `mixbox precompile`, run compiled code.
+// TestRun_coldCache_compiler: with nothing compiled in the cache, the mixbox
+// binary runs at once on the interpreter, compiles nothing itself, and
+// leaves a detached `mixbox precompile --background` that fills the cache;
+// the next run, and a run after `mixbox precompile`, run compiled code.
 func TestRun_coldCache_compiler(t *testing.T) {
 	t.Parallel()
 	engines := func(stdout string) []string {
@@ -232,35 +235,106 @@ func TestRun_coldCache_compiler(t *testing.T) {
 		}
 		return got
 	}
+	mixbox := builds.Binary(t, "./cmd/mixbox", "mixbox")
 	cache := t.TempDir()
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
 	root := newRoot(t, helloManifest, nil)
-	code, stdout, stderr := runCLI(t, env, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)...)
-	require.Equal(t, 0, code, stdout+stderr)
-	require.Equal(t, []string{"interpreter"}, engines(stdout), "a cold module runs on the interpreter")
-	marker := func() []string {
-		marks, err := filepath.Glob(filepath.Join(cache, "mixbox-*.compiled"))
-		require.NoError(t, err)
-		return marks
+	runBin := func(env []string, args ...string) (string, string) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command(mixbox, args...)
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, &stdout, &stderr
+		require.NoError(t, cmd.Run(), stdout.String()+stderr.String())
+		return stdout.String(), stderr.String()
 	}
-	require.Eventually(t, func() bool { return len(marker()) == 1 }, 5*time.Minute, 50*time.Millisecond,
-		"the compiler fills the cache while the cold run goes on")
+	runArgs := append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)
+	stdout, _ := runBin(env, runArgs...)
+	require.Equal(t, []string{"interpreter"}, engines(stdout), "a cold module runs on the interpreter")
+	waitFilled(t, cache)
 
-	code, stdout, stderr = runCLI(t, env, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)...)
-	require.Equal(t, 0, code, stdout+stderr)
+	stdout, _ = runBin(env, runArgs...)
 	require.Equal(t, []string{"compiler"}, engines(stdout), "the next run is warm")
 
 	precompiled := t.TempDir()
 	env2 := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + precompiled}
-	code, stdout, stderr = runCLI(t, env2, "precompile")
-	require.Equal(t, 0, code, stderr)
+	stdout, _ = runBin(env2, "precompile")
 	require.Contains(t, stdout, "compiled exec (built-in)")
-	code, stdout, stderr = runCLI(t, env2, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)...)
-	require.Equal(t, 0, code, stdout+stderr)
+	stdout, _ = runBin(env2, runArgs...)
 	require.Equal(t, []string{"compiler"}, engines(stdout), "a precompiled cache is warm")
 }
 
-// jsonEvents parses a JSON run log: every line must be one JSON object.
+// TestRun_coldSmallModule_compiler: a run compiles a small cold module (a
+// WAT guest) itself as it ends, so the cache holds it when the run returns,
+// and leaves nothing running behind it.
+func TestRun_coldSmallModule_compiler(t *testing.T) {
+	t.Parallel()
+	mixbox := builds.Binary(t, "./cmd/mixbox", "mixbox")
+	module := readGuest(t, filepath.Join(testutil.ModuleRoot(t), "testdata", "abi"), "log.wasm")
+	app := layoutABIBundle(t, module, nil, nil)
+	cache := t.TempDir()
+	cmd := exec.Command(mixbox, "run", "--action", "install", "--cnab-root", filepath.Dir(filepath.Dir(app)))
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	sum := sha256.Sum256(module)
+	require.FileExists(t, filepath.Join(cache, "mixbox-"+hex.EncodeToString(sum[:])+".compiled"),
+		"the run compiled the small module before it exited")
+	claims, err := filepath.Glob(filepath.Join(cache, "mixbox-*.filling"))
+	require.NoError(t, err)
+	require.Empty(t, claims, "no background fill for a small module")
+}
+
+// waitFilled waits for the detached fill a cold run started to mark the
+// exec module compiled in cache and to drop its claim.
+func waitFilled(t *testing.T, cache string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		marks, _ := filepath.Glob(filepath.Join(cache, "mixbox-*.compiled")) // a bad pattern is a test bug: none match
+		claims, _ := filepath.Glob(filepath.Join(cache, "mixbox-*.filling")) // as above
+		return len(marks) == 1 && len(claims) == 0
+	}, 5*time.Minute, 50*time.Millisecond, "the run's detached precompile fills the cache in %s", cache)
+}
+
+// TestRun_helloScriptTwice_compiler: examples/hello/run.sh, run as a
+// newcomer runs it (no cache anywhere, HOME new), fills the user cache
+// behind the first run, so that the second one loads compiled code (a
+// marked module loads compiled: TestRun_coldCache_compiler); and
+// `mixbox precompile` with no flags on a laptop fills the user cache, not
+// /cnab.
+func TestRun_helloScriptTwice_compiler(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/cnab/app"); err == nil {
+		t.Skip("this machine has /cnab/app: it is an invocation image")
+	}
+	mixbox := builds.Binary(t, "./cmd/mixbox", "mixbox")
+	script := filepath.Join(testutil.ModuleRoot(t), "examples", "hello", "run.sh")
+	home := t.TempDir()
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + home, "MIXBOX=" + mixbox, "TMPDIR=" + t.TempDir()}
+	userCache := filepath.Join(home, ".cache", "mixbox")
+	sh := func() string {
+		t.Helper()
+		cmd := exec.Command("/bin/sh", script)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		require.Contains(t, string(out), "greeting: Hello, newcomer")
+		return string(out)
+	}
+	sh()
+	waitFilled(t, userCache) // so the second run loads compiled code (TestRun_coldCache_compiler)
+	sh()
+
+	fresh := t.TempDir()
+	cmd := exec.Command(mixbox, "precompile")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + fresh}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "into "+filepath.Join(fresh, ".cache", "mixbox"))
+	marks, err := filepath.Glob(filepath.Join(fresh, ".cache", "mixbox", "mixbox-*.compiled"))
+	require.NoError(t, err)
+	require.Len(t, marks, 1, "precompile with no flags fills the user cache")
+}
+
 func jsonEvents(t *testing.T, stdout string) []map[string]any {
 	t.Helper()
 	var events []map[string]any

@@ -9,16 +9,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Version metadata printed by `exec-runtime version`.
+// version metadata printed by `exec-runtime version`.
 const (
 	Name    = "exec"
-	Version = "v0.1.0"
-	Commit  = "mixbox"
-	Author  = "mixbox authors"
+	version = "v0.1.0"
+	commit  = "mixbox"
+	author  = "mixbox authors"
 )
 
-// PrintVersion answers `version [-o|--output plaintext|json]`.
-func PrintVersion(w io.Writer, args []string) error {
+// printVersion answers `version [-o|--output plaintext|json]`.
+func printVersion(w io.Writer, args []string) error {
 	format := "plaintext"
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -37,7 +37,7 @@ func PrintVersion(w io.Writer, args []string) error {
 	switch format {
 	case "json":
 		b, err := json.MarshalIndent(map[string]string{
-			"name": Name, "version": Version, "commit": Commit, "author": Author,
+			"name": Name, "version": version, "commit": commit, "author": author,
 		}, "", "  ")
 		if err != nil {
 			return fmt.Errorf("marshal version: %w", err)
@@ -45,53 +45,53 @@ func PrintVersion(w io.Writer, args []string) error {
 		_, err = fmt.Fprintln(w, string(b))
 		return err
 	case "plaintext":
-		_, err := fmt.Fprintf(w, "%s %s (%s) by %s\n", Name, Version, Commit, Author)
+		_, err := fmt.Fprintf(w, "%s %s (%s) by %s\n", Name, version, commit, author)
 		return err
 	}
 	return fmt.Errorf("invalid format: %s", format)
 }
 
-// Lint codes of the exec mixin (Porter's).
+// lintSteps codes of the exec mixin (Porter's).
 const (
-	// CodeEmbeddedBash warns about `bash -c`.
-	CodeEmbeddedBash = "exec-100"
-	// CodeBashCArgMissingQuotes is an error: a `bash -c` value not wrapped in quotes.
-	CodeBashCArgMissingQuotes = "exec-101"
+	// codeEmbeddedBash warns about `bash -c`.
+	codeEmbeddedBash = "exec-100"
+	// codeBashCArgMissingQuotes is an error: a `bash -c` value not wrapped in quotes.
+	codeBashCArgMissingQuotes = "exec-101"
 )
 
-// Lint levels (Porter's linter.Level).
+// lintSteps levels (Porter's linter.Level).
 const (
-	LevelError   = 0
-	LevelWarning = 2
+	levelError   = 0
+	levelWarning = 2
 )
 
-// LintResult is one finding, in the JSON shape Porter reads.
-type LintResult struct {
+// lintResult is one finding, in the JSON shape Porter reads.
+type lintResult struct {
 	Level    int
-	Location LintLocation
+	Location lintLocation
 	Code     string
 	Title    string
 	Message  string
 	URL      string
 }
 
-// LintLocation is the step a finding is about.
-type LintLocation struct {
+// lintLocation is the step a finding is about.
+type lintLocation struct {
 	Action          string
 	Mixin           string
 	StepNumber      int
 	StepDescription string
 }
 
-// Lint checks the build input ({actions: {ACTION: [steps]}}) for `bash -c`.
-func Lint(input []byte) ([]LintResult, error) {
+// lintSteps checks the build input ({actions: {ACTION: [steps]}}) for `bash -c`.
+func lintSteps(input []byte) ([]lintResult, error) {
 	var in struct {
 		Actions yaml.Node `yaml:"actions"`
 	}
 	if err := yaml.Unmarshal(input, &in); err != nil {
 		return nil, fmt.Errorf("could not unmarshal the lint input: %w", safeYAMLError(input, err))
 	}
-	results := make([]LintResult, 0)
+	results := make([]lintResult, 0)
 	if in.Actions.Kind == 0 {
 		return results, nil
 	}
@@ -104,11 +104,12 @@ func Lint(input []byte) ([]LintResult, error) {
 		return nil, fmt.Errorf("could not unmarshal the lint input: %w", err)
 	}
 	for _, a := range actions {
-		for i, s := range a.Steps {
+		for i, st := range a.Steps {
+			s := st.Instruction
 			if s.Command != "bash" {
 				continue
 			}
-			var c *Flag
+			var c *cmdFlag
 			for j := range s.Flags {
 				if s.Flags[j].Name == "c" {
 					c = &s.Flags[j]
@@ -118,20 +119,20 @@ func Lint(input []byte) ([]LintResult, error) {
 			if c == nil {
 				continue
 			}
-			loc := LintLocation{Action: a.Name, Mixin: "exec", StepNumber: i + 1, StepDescription: s.Description}
-			results = append(results, LintResult{
-				Level:    LevelWarning,
+			loc := lintLocation{Action: a.Name, Mixin: "exec", StepNumber: i + 1, StepDescription: s.Description}
+			results = append(results, lintResult{
+				Level:    levelWarning,
 				Location: loc,
-				Code:     CodeEmbeddedBash,
+				Code:     codeEmbeddedBash,
 				Title:    "Best Practice: Avoid Embedded Bash",
 				URL:      "https://getporter.org/best-practices/exec-mixin/#use-scripts",
 			})
 			for _, v := range c.Values {
 				if !wrapped(v, `"`) && !wrapped(v, `'`) {
-					results = append(results, LintResult{
-						Level:    LevelError,
+					results = append(results, lintResult{
+						Level:    levelError,
 						Location: loc,
-						Code:     CodeBashCArgMissingQuotes,
+						Code:     codeBashCArgMissingQuotes,
 						Title:    "bash -c argument missing wrapping quotes",
 						Message: `The bash -c flag argument must be wrapped in quotes, for example
 exec:
@@ -154,7 +155,7 @@ func wrapped(s, q string) bool { return strings.HasPrefix(s, q) && strings.HasSu
 
 // PrintLint answers `lint`: the results as indented JSON on w.
 func PrintLint(w io.Writer, input []byte) error {
-	results, err := Lint(input)
+	results, err := lintSteps(input)
 	if err != nil {
 		return err
 	}

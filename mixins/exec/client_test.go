@@ -14,7 +14,7 @@ import (
 
 func TestLint(t *testing.T) {
 	t.Parallel()
-	got, err := Lint(readTestdata(t, "lint-input.yaml"))
+	got, err := lintSteps(readTestdata(t, "lint-input.yaml"))
 	require.NoError(t, err)
 	type brief struct {
 		Action string
@@ -27,9 +27,9 @@ func TestLint(t *testing.T) {
 		gotBrief = append(gotBrief, brief{r.Location.Action, r.Location.StepNumber, r.Code, r.Level})
 	}
 	want := []brief{
-		{"install", 2, CodeEmbeddedBash, LevelWarning},
-		{"install", 2, CodeBashCArgMissingQuotes, LevelError},
-		{"upgrade", 1, CodeEmbeddedBash, LevelWarning},
+		{"install", 2, codeEmbeddedBash, levelWarning},
+		{"install", 2, codeBashCArgMissingQuotes, levelError},
+		{"upgrade", 1, codeEmbeddedBash, levelWarning},
 	}
 	require.Equal(t, want, gotBrief)
 }
@@ -49,7 +49,7 @@ func TestPrintVersion(t *testing.T) {
 		want    string
 		wantErr string
 	}{
-		{"plaintext", nil, "exec " + Version + " (" + Commit + ") by " + Author + "\n", ""},
+		{"plaintext", nil, "exec " + version + " (" + commit + ") by " + author + "\n", ""},
 		{"json", []string{"-o", "json"}, "", ""},
 		{"bad format", []string{"--output=yaml"}, "", "invalid format: yaml"},
 	}
@@ -57,7 +57,7 @@ func TestPrintVersion(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			err := PrintVersion(&out, tc.args)
+			err := printVersion(&out, tc.args)
 			if tc.wantErr != "" {
 				require.EqualError(t, err, tc.wantErr)
 				return

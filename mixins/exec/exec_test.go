@@ -41,7 +41,7 @@ func TestSplitCommand(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
 			t.Parallel()
-			got := SplitCommand(tc.In)
+			got := splitCommand(tc.In)
 			want := tc.Want
 			if want == nil {
 				want = []string{}
@@ -54,7 +54,7 @@ func TestSplitCommand(t *testing.T) {
 func TestFlags_ToSlice(t *testing.T) {
 	t.Parallel()
 	var in struct {
-		Flags Flags    `yaml:"flags"`
+		Flags cmdFlags `yaml:"flags"`
 		Want  []string `yaml:"want"`
 	}
 	require.NoError(t, yaml.Unmarshal(readTestdata(t, "flags-input.yaml"), &in))
@@ -75,7 +75,7 @@ func TestFlags_ToSlice(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var got Flags
+			var got cmdFlags
 			err := yaml.Unmarshal([]byte(tc.yaml), &got)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
@@ -97,7 +97,7 @@ func TestInstruction_Argv(t *testing.T) {
       flags: {zeta: z, a: 1, bool: true, empty: , repeated: [FOO=BAR, STUFF=THINGS], quoted: '"two words" three'}
       suffix-arguments: [suffix1]
 `
-	steps, err := LoadSteps([]byte(in))
+	steps, err := loadSteps([]byte(in))
 	require.NoError(t, err)
 	require.Len(t, steps, 1)
 	want := []string{"[%s]\n", "first arg", "-a", "1", "--bool", "true", "--empty", "--quoted", "two words", "three",
@@ -423,13 +423,13 @@ func TestExecute(t *testing.T) {
 			name:      "two steps",
 			input:     string(readTestdata(t, "two-steps-input.yaml")),
 			wantErr:   "expected a single step, but got 2",
-			wantErrIs: ErrSingleStep,
+			wantErrIs: errSingleStep,
 		},
 		{
 			name:      "no steps",
 			input:     "install: []\n",
 			wantErr:   "expected a single step, but got 0",
-			wantErrIs: ErrSingleStep,
+			wantErrIs: errSingleStep,
 		},
 	}
 	for _, tc := range tests {
@@ -444,7 +444,7 @@ func TestExecute(t *testing.T) {
 				h = nativeFake{fakeHost: fake, paths: tc.paths}
 			}
 			var stderr bytes.Buffer
-			err := Execute(testCtx, h, guest.Invocation{
+			err := execute(testCtx, h, guest.Invocation{
 				Command: "install", Action: "install", Input: []byte(tc.input), Debug: tc.debug, Stderr: &stderr,
 			})
 			require.Equal(t, tc.wantStderr, stderr.String(), "stderr")
@@ -480,7 +480,7 @@ func TestExecute(t *testing.T) {
 // every field of Instruction, so that parsing warms all of them.
 func TestWarmInput(t *testing.T) {
 	t.Parallel()
-	steps, err := LoadSteps([]byte(warmInput))
+	steps, err := loadSteps([]byte(warmInput))
 	require.NoError(t, err)
 	require.Len(t, steps, 1)
 	v := reflect.ValueOf(steps[0].Instruction)

@@ -12,14 +12,14 @@ func TestExitError(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		err      ExitError
+		err      exitError
 		wantText string
 		wantCode int
 	}{
-		{"exit status", ExitError{Code: 7}, "exit status 7", 7},
-		{"killed by a signal", ExitError{Code: 137, Signal: "killed"}, "signal: killed", -1},
-		{"timed out", ExitError{Code: 143, TimedOut: true, Signal: "terminated"}, "signal: terminated", -1},
-		{"timed out, no signal reported", ExitError{Code: 1, TimedOut: true}, "signal: killed", 1},
+		{"exit status", exitError{Code: 7}, "exit status 7", 7},
+		{"killed by a signal", exitError{Code: 137, Signal: "killed"}, "signal: killed", -1},
+		{"timed out", exitError{Code: 143, TimedOut: true, Signal: "terminated"}, "signal: terminated", -1},
+		{"timed out, no signal reported", exitError{Code: 1, TimedOut: true}, "signal: killed", 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -29,7 +29,7 @@ func TestExitError(t *testing.T) {
 		})
 	}
 	r := runner{}
-	killed := &ExitError{Code: 137, Signal: "killed"}
+	killed := &exitError{Code: 137, Signal: "killed"}
 	require.Error(t, r.handleError(IgnoreError{ExitCodes: []int{137}}, killed, ""))
 	require.NoError(t, r.handleError(IgnoreError{ExitCodes: []int{-1}}, killed, ""))
 }

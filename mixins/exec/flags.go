@@ -8,26 +8,26 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Flag is a flag of a command: --name value, repeated once per value.
-type Flag struct {
+// cmdFlag is a flag of a command: --name value, repeated once per value.
+type cmdFlag struct {
 	Name   string
 	Values []string
 }
 
-// Flags are a step's flags; they render sorted by name.
-type Flags []Flag
+// cmdFlags are a step's flags; they render sorted by name.
+type cmdFlags []cmdFlag
 
 // UnmarshalYAML reads a map of flag name to a scalar, a list of strings or
 // nothing (a flag without a value). Scalars are rendered with %v, as Porter
 // does (1 ⇒ "1", true ⇒ "true").
-func (f *Flags) UnmarshalYAML(node *yaml.Node) error {
+func (f *cmdFlags) UnmarshalYAML(node *yaml.Node) error {
 	var m map[any]any
 	if err := node.Decode(&m); err != nil {
 		return fmt.Errorf("could not unmarshal yaml into Step.Flags at line %d: %w", node.Line, safeYAMLError(nil, err))
 	}
-	flags := make(Flags, 0, len(m))
+	flags := make(cmdFlags, 0, len(m))
 	for k, v := range m {
-		fl := Flag{Name: fmt.Sprintf("%v", k)}
+		fl := cmdFlag{Name: fmt.Sprintf("%v", k)}
 		switch t := v.(type) {
 		case []any:
 			fl.Values = make([]string, len(t))
@@ -50,7 +50,7 @@ func (f *Flags) UnmarshalYAML(node *yaml.Node) error {
 
 // ToSlice renders a flag: -x for a one-letter name, --name otherwise, once
 // per value, or alone when it has no value.
-func (fl Flag) ToSlice() []string {
+func (fl cmdFlag) ToSlice() []string {
 	dash := "--"
 	if len(fl.Name) == 1 {
 		dash = "-"
@@ -67,9 +67,9 @@ func (fl Flag) ToSlice() []string {
 }
 
 // ToSlice renders the flags sorted by name (byte order).
-func (f Flags) ToSlice() []string {
+func (f cmdFlags) ToSlice() []string {
 	sorted := slices.Clone(f)
-	slices.SortStableFunc(sorted, func(a, b Flag) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(sorted, func(a, b cmdFlag) int { return strings.Compare(a.Name, b.Name) })
 	out := make([]string, 0, 2*len(f))
 	for _, fl := range sorted {
 		out = append(out, fl.ToSlice()...)
@@ -77,12 +77,12 @@ func (f Flags) ToSlice() []string {
 	return out
 }
 
-// SplitCommand splits each element into words the way Porter's exec mixin
+// splitCommand splits each element into words the way Porter's exec mixin
 // does (builder.splitCommand): unquoted spaces, tabs and newlines separate
 // words, "..." or '...' group (the outer quotes dropped), a backslash
 // escapes the next character and is kept, and an element with an unmatched
 // quote is kept as it is.
-func SplitCommand(elems []string) []string {
+func splitCommand(elems []string) []string {
 	out := make([]string, 0, len(elems))
 	for _, e := range elems {
 		out = append(out, findWords(e)...)

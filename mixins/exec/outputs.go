@@ -79,16 +79,16 @@ func (r runner) regexOutputs(outputs []Output, stdout string) error {
 		if err != nil {
 			return fmt.Errorf("invalid regular expression %q for output %q: %w", o.Regex, o.Name, err)
 		}
-		if err := r.h.SetOutput(o.Name, []byte(RegexValue(re, stdout))); err != nil {
+		if err := r.h.SetOutput(o.Name, []byte(regexValue(re, stdout))); err != nil {
 			return fmt.Errorf("error writing mixin output for %q: %w", o.Name, err)
 		}
 	}
 	return nil
 }
 
-// RegexValue is the value of a regex output: every capture group of every
+// regexValue is the value of a regex output: every capture group of every
 // match of re in s (full matches excluded), one per line.
-func RegexValue(re *regexp.Regexp, s string) string {
+func regexValue(re *regexp.Regexp, s string) string {
 	var groups []string
 	for _, m := range re.FindAllStringSubmatch(s, -1) {
 		if len(m) > 1 {

@@ -18,9 +18,9 @@ import (
 func Run(ctx context.Context, h guest.Host, inv guest.Invocation) error {
 	switch inv.Command {
 	case "install", "upgrade", "uninstall", "invoke":
-		return Execute(ctx, h, inv)
+		return execute(ctx, h, inv)
 	case "version":
-		return PrintVersion(inv.Stdout, inv.Args)
+		return printVersion(inv.Stdout, inv.Args)
 	case "schema":
 		_, err := io.WriteString(inv.Stdout, Schema())
 		return err
@@ -30,17 +30,17 @@ func Run(ctx context.Context, h guest.Host, inv guest.Invocation) error {
 	case "lint":
 		return PrintLint(inv.Stdout, inv.Input)
 	}
-	return fmt.Errorf("%w %q for \"exec\"", ErrUnknownCommand, inv.Command)
+	return fmt.Errorf("%w %q for \"exec\"", errUnknownCommand, inv.Command)
 }
 
-// Execute runs the single step of inv.Input: the command, then its outputs.
-func Execute(ctx context.Context, h guest.Host, inv guest.Invocation) error {
-	steps, err := LoadSteps(inv.Input)
+// execute runs the single step of inv.Input: the command, then its outputs.
+func execute(ctx context.Context, h guest.Host, inv guest.Invocation) error {
+	steps, err := loadSteps(inv.Input)
 	if err != nil {
 		return err
 	}
 	if len(steps) != 1 {
-		return fmt.Errorf("%w, but got %d", ErrSingleStep, len(steps))
+		return fmt.Errorf("%w, but got %d", errSingleStep, len(steps))
 	}
 	r := runner{h: h, debug: inv.Debug, stderr: orDiscard(inv.Stderr)}
 	step := steps[0].Instruction
@@ -73,7 +73,7 @@ func (c command) pretty() string {
 func (s Instruction) Argv() []string {
 	args := make([]string, 0, len(s.Arguments)+2*len(s.Flags)+len(s.SuffixArguments))
 	args = append(args, s.Arguments...)
-	args = append(args, SplitCommand(s.Flags.ToSlice())...)
+	args = append(args, splitCommand(s.Flags.ToSlice())...)
 	args = append(args, s.SuffixArguments...)
 	if len(args) == 0 {
 		return nil
@@ -160,7 +160,7 @@ func (r runner) executeStep(ctx context.Context, s Instruction) (string, error) 
 		return "", fmt.Errorf("couldn't run command %s: %w", c.pretty(), errors.New(strings.TrimSpace(res.Stderr)))
 	}
 	if res.ExitCode != 0 || res.TimedOut {
-		exitErr := &ExitError{Code: res.ExitCode, TimedOut: res.TimedOut, Signal: res.Signal}
+		exitErr := &exitError{Code: res.ExitCode, TimedOut: res.TimedOut, Signal: res.Signal}
 		if err := r.handleError(s.IgnoreError, exitErr, res.Stderr); err != nil {
 			return "", fmt.Errorf("error running command %s: %w", c.pretty(), err)
 		}
@@ -192,8 +192,8 @@ type textError struct {
 func (e *textError) Error() string { return e.msg }
 func (e *textError) Unwrap() error { return e.err }
 
-// ExitError is a command that ran and failed. Its text is os/exec's.
-type ExitError struct {
+// exitError is a command that ran and failed. Its text is os/exec's.
+type exitError struct {
 	Code     int
 	TimedOut bool
 	// Signal names the signal that killed the command, if one did.
@@ -202,7 +202,7 @@ type ExitError struct {
 
 // Error returns "exit status N", or "signal: NAME" for a command a signal
 // killed (a timed-out one included), as os/exec words it.
-func (e *ExitError) Error() string {
+func (e *exitError) Error() string {
 	switch {
 	case e.Signal != "":
 		return "signal: " + e.Signal
@@ -214,7 +214,7 @@ func (e *ExitError) Error() string {
 
 // ExitCode is the code ignoreError.exitCodes compares: -1 for a command a
 // signal killed, as os/exec reports it.
-func (e *ExitError) ExitCode() int {
+func (e *exitError) ExitCode() int {
 	if e.Signal != "" {
 		return -1
 	}
@@ -222,7 +222,7 @@ func (e *ExitError) ExitCode() int {
 }
 
 // handleError returns nil when ignoreError lets the failure pass, else err.
-func (r runner) handleError(h IgnoreError, err *ExitError, stderr string) error {
+func (r runner) handleError(h IgnoreError, err *exitError, stderr string) error {
 	if err.Code == 0 && !err.TimedOut {
 		return nil
 	}

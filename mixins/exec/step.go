@@ -9,6 +9,9 @@ import (
 )
 
 // Step is one exec step of an action as Porter sends it: {exec: {...}}.
+// The step types are exported, unlike the rest of the package, only because
+// their names are Porter's: yaml.v3 quotes them in its errors ("cannot
+// unmarshal a !!str into exec.Instruction").
 type Step struct {
 	Instruction `yaml:"exec"`
 }
@@ -21,14 +24,14 @@ type Instruction struct {
 	WorkingDir      string            `yaml:"dir,omitempty"`
 	Arguments       []string          `yaml:"arguments,omitempty"`
 	SuffixArguments []string          `yaml:"suffix-arguments,omitempty"`
-	Flags           Flags             `yaml:"flags,omitempty"`
+	Flags           cmdFlags          `yaml:"flags,omitempty"`
 	EnvironmentVars map[string]string `yaml:"envs,omitempty"`
 	Outputs         []Output          `yaml:"outputs,omitempty"`
 	SuppressOutput  bool              `yaml:"suppress-output,omitempty"`
 	IgnoreError     IgnoreError       `yaml:"ignoreError,omitempty"`
 }
 
-// Output is a step output: exactly one of JSONPath, Regex or FilePath is
+// Output is a step Output: exactly one of JSONPath, Regex or FilePath is
 // expected; Porter evaluates whichever are set.
 type Output struct {
 	Name     string `yaml:"name"`
@@ -55,15 +58,15 @@ type IgnoreErrorOutput struct {
 	Regex []string `yaml:"regex,omitempty"`
 }
 
-// Action is an action name with its steps.
-type Action struct {
+// action is an action name with its steps.
+type action struct {
 	Name  string
 	Steps []Step
 }
 
-// LoadSteps parses Porter's step input, {ACTION: [steps]}, and returns the
+// loadSteps parses Porter's step input, {ACTION: [steps]}, and returns the
 // steps of every action in it (there is one).
-func LoadSteps(input []byte) ([]Step, error) {
+func loadSteps(input []byte) ([]Step, error) {
 	actions, err := loadActions(input)
 	if err != nil {
 		// Porter prints the whole input here; mixbox names the line and key
@@ -80,7 +83,7 @@ func LoadSteps(input []byte) ([]Step, error) {
 // loadActions decodes {ACTION: [steps]} into actions sorted by name, the
 // way Porter's builder.UnmarshalAction does it: through a generic map, then
 // each step list re-encoded and decoded into []Step.
-func loadActions(input []byte) ([]Action, error) {
+func loadActions(input []byte) ([]action, error) {
 	var raw map[string][]any
 	if err := yaml.Unmarshal(input, &raw); err != nil {
 		return nil, fmt.Errorf("could not unmarshal yaml into an action map of exec steps: %w", safeYAMLError(input, err))
@@ -90,7 +93,7 @@ func loadActions(input []byte) ([]Action, error) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	actions := make([]Action, 0, len(names))
+	actions := make([]action, 0, len(names))
 	for _, name := range names {
 		var buf bytes.Buffer
 		enc := yaml.NewEncoder(&buf)
@@ -102,7 +105,7 @@ func loadActions(input []byte) ([]Action, error) {
 		if err := yaml.Unmarshal(buf.Bytes(), &steps); err != nil {
 			return nil, safeYAMLError(buf.Bytes(), err)
 		}
-		actions = append(actions, Action{Name: name, Steps: steps})
+		actions = append(actions, action{Name: name, Steps: steps})
 	}
 	return actions, nil
 }

@@ -8,5 +8,5 @@ package exec
 // would otherwise build again after the host restores the instance. A
 // command build does not have this file: there, init runs before every step.
 func init() {
-	_, _ = LoadSteps([]byte(warmInput)) // only warming: the steps are not used
+	_, _ = loadSteps([]byte(warmInput)) // only warming: the steps are not used
 }

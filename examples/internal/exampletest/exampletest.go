@@ -90,8 +90,9 @@ func Install(t testing.TB, root, name, wasmFile string) {
 
 // Env is a clean environment for running mixbox: PATH and HOME only, so
 // that no MIXBOX_*, PORTER_* or CNAB_* variable of the developer's shell
-// changes what a test sees.
+// changes what a test sees, and no background compile of a cold module
+// (docs/spec/cli.md) outlives the test.
 func Env(extra ...string) []string {
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "MIXBOX_BACKGROUND_COMPILE=off"}
 	return append(env, extra...)
 }

@@ -17,5 +17,7 @@
 // its files the Store writes one marker per module, `mixbox-<sha256>.compiled`,
 // once the compiler has cached it, so that the next process knows before
 // loading whether the module is warm. Precompile fills the cache the same way
-// when an invocation image is built.
+// when an invocation image is built, and, with Claim, after a short run that
+// left its cold modules to it (Options.CompileLater, cold.go): it holds
+// `mixbox-<sha256>.filling` while it compiles one.
 package modules

@@ -2,9 +2,15 @@ package modules
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"time"
+
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/mixbox/mixbox/host/internal/errkind"
 	"github.com/mixbox/mixbox/host/internal/wasm"
@@ -18,28 +24,68 @@ type Source struct {
 	Bin   []byte
 }
 
-// Precompile compiles srcs with the compiler into the disk cache dir and
-// marks each compiled, writing one line per module to w.
-func Precompile(ctx context.Context, dir, version string, srcs []Source, w io.Writer) error {
-	if dir == "" {
+// PrecompileOptions configure Precompile.
+type PrecompileOptions struct {
+	Dir     string // the disk cache; required
+	Version string // mixbox's version, quoted in compatibility errors
+	Sources []Source
+	// Stdout receives one line per module; nil discards.
+	Stdout io.Writer
+	// Claim makes this a background fill (cold.go): a module the cache
+	// holds already, or that another fill has claimed, is skipped, and each
+	// is claimed while it compiles, for at most FillTimeout.
+	Claim bool
+}
+
+// Precompile compiles the sources with the compiler, on every CPU, into the
+// disk cache and marks each compiled.
+func Precompile(ctx context.Context, opts PrecompileOptions) error {
+	if opts.Dir == "" {
 		return fmt.Errorf("%w: %w", errkind.ErrUsage, errkind.ErrNoCache)
 	}
-	eng, err := wasm.NewEngine(ctx, wasm.EngineOptions{MemoryLimit: MaxMemory, CacheDir: dir, Version: version})
+	w := opts.Stdout
+	if w == nil {
+		w = io.Discard
+	}
+	eng, err := wasm.NewEngine(ctx, wasm.EngineOptions{MemoryLimit: MaxMemory, CacheDir: opts.Dir, Version: opts.Version})
 	if err != nil {
 		return fmt.Errorf("start wasm engine: %w", err)
 	}
 	defer func() { _ = eng.Close(context.WithoutCancel(ctx)) }() // the cache is already written
-	for _, src := range srcs {
-		start := time.Now()
-		mod, err := eng.Load(ctx, src.Name, src.Bin)
-		if err != nil {
-			return fmt.Errorf("precompile %s: %w", src.Where, err) // a refused module matches ErrIncompatible
+	// wazero compiles the functions of a module on this many goroutines.
+	ctx = experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0))
+	for _, src := range opts.Sources {
+		if err := precompileOne(ctx, eng, opts, src, w); err != nil {
+			return err
 		}
-		if err := writeMarker(Marker(dir, mod.Info().SHA256)); err != nil {
-			return fmt.Errorf("precompile %s: %w", src.Where, err)
-		}
-		_, _ = fmt.Fprintf(w, "compiled %s (%d bytes) in %s into %s\n", src.Where, len(src.Bin), round(time.Since(start)), dir)
 	}
+	return nil
+}
+
+func precompileOne(ctx context.Context, eng *wasm.Engine, opts PrecompileOptions, src Source, w io.Writer) error {
+	start := time.Now()
+	sum := sha256.Sum256(src.Bin)
+	hexSum := hex.EncodeToString(sum[:])
+	if opts.Claim {
+		if _, err := os.Stat(Marker(opts.Dir, hexSum)); err == nil {
+			return nil // warm already
+		}
+		ok, err := claim(Claim(opts.Dir, hexSum), time.Now())
+		if err != nil || !ok {
+			return err // another fill has it
+		}
+		defer func() { _ = os.Remove(Claim(opts.Dir, hexSum)) }() // done either way
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, FillTimeout)
+		defer cancel()
+	}
+	if _, err := eng.LoadSum(ctx, src.Name, src.Bin, sum); err != nil {
+		return fmt.Errorf("precompile %s: %w", src.Where, err) // a refused module matches ErrIncompatible
+	}
+	if err := writeMarker(Marker(opts.Dir, hexSum)); err != nil {
+		return fmt.Errorf("precompile %s: %w", src.Where, err)
+	}
+	_, _ = fmt.Fprintf(w, "compiled %s (%d bytes) in %s into %s\n", src.Where, len(src.Bin), round(time.Since(start)), opts.Dir)
 	return nil
 }
 

@@ -31,7 +31,17 @@ type Options struct {
 	Version string
 	// Logger receives diagnostics (background compiles); nil discards.
 	Logger *slog.Logger
+	// CompileLater leaves a cold module to another process: it runs on the
+	// interpreter and is not compiled here; Cold lists it (see cold.go).
+	CompileLater bool
+	// Sums are the sha256 of modules known when they were built, by where
+	// (BuiltInWhere for a built-in): Load does not hash those again. A
+	// wrong sum names the wrong cache marker and Info.SHA256.
+	Sums map[string][32]byte
 }
+
+// BuiltInWhere is the where of the built-in mixin name for Load.
+func BuiltInWhere(name string) string { return "built-in " + name }
 
 // Store compiles and keeps wasm modules: one compiler engine (with the disk
 // cache) and one interpreter engine, each made on first use.
@@ -45,6 +55,7 @@ type Store struct {
 
 	pending int  // compiles filling the cache in the background
 	closing bool // Close was called while some were pending
+	cold    []Cold
 }
 
 // Loaded is a checked module and the engine it is compiled in.
@@ -155,12 +166,15 @@ func (s *Store) LoadOn(ctx context.Context, e Engine, name, where string, bin []
 	if ok {
 		return l, nil
 	}
+	sum, known := s.opts.Sums[where]
+	if !known {
+		sum = sha256.Sum256(bin) // once per load: the engine takes it too
+	}
 	interpreter := e == Interpreter || e == Auto && s.opts.Interpreter
 	marker := ""
 	if (e == Auto || e == Cached) && !interpreter {
 		cold := s.opts.CacheDir == "" && e == Cached
 		if s.opts.CacheDir != "" {
-			sum := sha256.Sum256(bin)
 			marker = Marker(s.opts.CacheDir, hex.EncodeToString(sum[:]))
 			_, err := os.Stat(marker)
 			cold = err != nil
@@ -174,13 +188,15 @@ func (s *Store) LoadOn(ctx context.Context, e Engine, name, where string, bin []
 	if err != nil {
 		return Loaded{}, err
 	}
-	mod, err := eng.Load(ctx, name, bin)
+	mod, err := eng.LoadSum(ctx, name, bin, sum)
 	if err != nil {
 		return Loaded{}, loadErr(name, where, err)
 	}
 	switch {
+	case interpreter && marker != "" && s.opts.CompileLater:
+		s.addCold(name, where)
 	case interpreter && marker != "":
-		s.fillCache(context.WithoutCancel(ctx), name, bin, marker)
+		s.fillCache(context.WithoutCancel(ctx), name, bin, sum, marker)
 	case e == Compiler && s.opts.CacheDir != "":
 		if err := writeMarker(Marker(s.opts.CacheDir, mod.Info().SHA256)); err != nil {
 			s.opts.Logger.Warn("mark compiled", "mixin", name, "err", err)
@@ -204,7 +220,7 @@ func loadErr(name, where string, err error) error {
 
 // fillCache compiles bin with the compiler engine, which writes the disk
 // cache, then marks it compiled.
-func (s *Store) fillCache(ctx context.Context, name string, bin []byte, marker string) {
+func (s *Store) fillCache(ctx context.Context, name string, bin []byte, sum [32]byte, marker string) {
 	eng, err := s.engine(ctx, false)
 	if err != nil {
 		s.opts.Logger.Warn("compile in the background", "mixin", name, "err", err)
@@ -214,7 +230,7 @@ func (s *Store) fillCache(ctx context.Context, name string, bin []byte, marker s
 	s.pending++
 	s.mu.Unlock()
 	go func() {
-		if _, err := eng.Load(ctx, name, bin); err != nil {
+		if _, err := eng.LoadSum(ctx, name, bin, sum); err != nil {
 			s.opts.Logger.Warn("compile in the background", "mixin", name, "err", err)
 		} else if err := writeMarker(marker); err != nil {
 			s.opts.Logger.Warn("compile in the background", "mixin", name, "err", err)

@@ -2,9 +2,12 @@ package modules_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,8 +74,9 @@ func TestStore_Load_incompatible(t *testing.T) {
 
 func TestPrecompile(t *testing.T) {
 	t.Parallel()
-	require.ErrorIs(t, modules.Precompile(testCtx, "", "test", nil, io.Discard), errkind.ErrNoCache)
-	err := modules.Precompile(testCtx, t.TempDir(), "test", []modules.Source{{Name: "bad", Where: "bad.wasm", Bin: []byte("nope")}}, io.Discard)
+	require.ErrorIs(t, modules.Precompile(testCtx, modules.PrecompileOptions{Version: "test"}), errkind.ErrNoCache)
+	err := modules.Precompile(testCtx, modules.PrecompileOptions{Dir: t.TempDir(), Version: "test",
+		Sources: []modules.Source{{Name: "bad", Where: "bad.wasm", Bin: []byte("nope")}}, Stdout: io.Discard})
 	require.ErrorIs(t, err, errkind.ErrIncompatible)
 }
 
@@ -97,6 +101,73 @@ func TestDefaultCacheDir(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			require.Equal(t, tc.want, modules.DefaultCacheDir(tc.root, tc.env))
+		})
+	}
+}
+
+// TestStore_Load_compileLater_interpreter: with CompileLater a cold module
+// runs on the interpreter, nothing compiles it, and Cold lists it once.
+func TestStore_Load_compileLater_interpreter(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := modules.New(modules.Options{CacheDir: dir, CompileLater: true})
+	t.Cleanup(func() { _ = s.Close(testCtx) })
+	for range 2 {
+		l, err := s.Load(testCtx, "exec", "built-in exec", builtin.Wasm())
+		require.NoError(t, err)
+		require.True(t, l.Engine.Interpreter())
+	}
+	require.Equal(t, []modules.Cold{{Name: "exec", Where: "built-in exec"}}, s.Cold())
+	marks, err := filepath.Glob(filepath.Join(dir, "mixbox-*"))
+	require.NoError(t, err)
+	for _, m := range marks {
+		require.NotContains(t, m, ".compiled", "nothing compiled it")
+	}
+}
+
+// TestPrecompile_claim: a background fill skips a module another live fill
+// has claimed, takes over a claim older than FillTimeout, drops its claim
+// when done, and skips a module the cache holds.
+func TestPrecompile_claim(t *testing.T) {
+	t.Parallel()
+	bin, err := os.ReadFile(filepath.Join("..", "wasm", "testdata", "reactor.wasm"))
+	require.NoError(t, err)
+	sum := sha256.Sum256(bin)
+	hexSum := hex.EncodeToString(sum[:])
+	tests := []struct {
+		name       string
+		claimAge   time.Duration // 0: no claim
+		wantMarked bool
+	}{
+		{"no claim: compiled and marked", 0, true},
+		{"a live claim: skipped", time.Minute, false},
+		{"a dead claim: taken over", modules.FillTimeout + time.Minute, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			claim := modules.Claim(dir, hexSum)
+			if tc.claimAge > 0 {
+				require.NoError(t, os.WriteFile(claim, []byte("1\n"), 0o644))
+				old := time.Now().Add(-tc.claimAge)
+				require.NoError(t, os.Chtimes(claim, old, old))
+			}
+			var out strings.Builder
+			err := modules.Precompile(testCtx, modules.PrecompileOptions{Dir: dir, Version: "test", Claim: true, Stdout: &out,
+				Sources: []modules.Source{{Name: "reactor", Where: "reactor.wasm", Bin: bin}}})
+			require.NoError(t, err)
+			_, err = os.Stat(modules.Marker(dir, hexSum))
+			require.Equal(t, tc.wantMarked, err == nil, "marked compiled")
+			_, err = os.Stat(claim)
+			require.Equal(t, !tc.wantMarked, err == nil, "a fill drops its own claim and leaves another's")
+			if tc.wantMarked {
+				require.Contains(t, out.String(), "compiled reactor.wasm")
+				out.Reset()
+				require.NoError(t, modules.Precompile(testCtx, modules.PrecompileOptions{Dir: dir, Version: "test", Claim: true, Stdout: &out,
+					Sources: []modules.Source{{Name: "reactor", Where: "reactor.wasm", Bin: bin}}}))
+				require.Empty(t, out.String(), "a module the cache holds is skipped")
+			}
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mixbox/mixbox/host/internal/errkind"
 	"github.com/mixbox/mixbox/host/internal/hostexec"
+	"github.com/mixbox/mixbox/host/internal/modules"
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/wasm"
 	"github.com/mixbox/mixbox/wasmabi"
@@ -219,7 +220,7 @@ func (s *session) wasmForm(name string) string {
 		return p
 	}
 	if len(s.deps.BuiltIns[name]) > 0 {
-		return "built-in " + name
+		return modules.BuiltInWhere(name)
 	}
 	return ""
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mixbox/mixbox/host/internal/errkind"
+	"github.com/mixbox/mixbox/host/internal/modules"
 	"github.com/mixbox/mixbox/host/internal/native"
 	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/step"
@@ -52,7 +53,7 @@ func (s *session) resolve(ctx context.Context, name string, b *bundle, env []str
 	}
 	where := loc.Path
 	if loc.Form == step.FormWasmBuiltin {
-		where = "built-in " + name
+		where = modules.BuiltInWhere(name)
 	}
 	r, err := s.wasmRunner(ctx, name, where, loc.Wasm, loc.Form, b, env, pol)
 	if err != nil {

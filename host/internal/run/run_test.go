@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 	cacheDir = dir
 	if fill {
 		src := []modules.Source{{Name: "exec", Where: "exec (built-in)", Bin: builtin.Wasm()}}
-		if err := modules.Precompile(testCtx, dir, "test", src, io.Discard); err != nil {
+		if err := modules.Precompile(testCtx, modules.PrecompileOptions{Dir: dir, Version: "test", Sources: src}); err != nil {
 			fmt.Fprintln(os.Stderr, "precompile the built-in exec mixin:", err)
 			os.Exit(2)
 		}

@@ -110,11 +110,11 @@ func wasiSigs(ctx context.Context, rt wazero.Runtime) (map[string]string, error)
 	return out, nil
 }
 
-// checkModule parses bin and applies every check of abi-v1 §1 and §8.10. It
+// checkModule parses bin, whose sha256 is sum, and applies every check of
+// abi-v1 §1 and §8.10. It
 // returns the parsed module and its Info (Accepted set) even when a check
 // fails, unless the bytes do not parse at all.
-func checkModule(name, version string, bin []byte, sigs hostSigs) (*parsed, Info, error) {
-	sum := sha256.Sum256(bin)
+func checkModule(name, version string, bin []byte, sum [32]byte, sigs hostSigs) (*parsed, Info, error) {
 	info := Info{Size: len(bin), SHA256: hex.EncodeToString(sum[:]), MemoryMax: -1}
 	p, err := parseModule(bin)
 	if err != nil {
@@ -330,9 +330,10 @@ func Inspect(ctx context.Context, version string, bin []byte) (Info, error) {
 		return Info{}, fmt.Errorf("inspect module: %w", err)
 	}
 	name := "module"
-	_, info, _ := checkModule(name, version, bin, hostSigs{wasmabi.WASIModule: wasi, wasmabi.Module: mixboxSigs()})
+	sum := sha256.Sum256(bin)
+	_, info, _ := checkModule(name, version, bin, sum, hostSigs{wasmabi.WASIModule: wasi, wasmabi.Module: mixboxSigs()})
 	if info.Metadata != nil && info.Metadata.Name != "" {
-		_, info, _ = checkModule(info.Metadata.Name, version, bin, hostSigs{wasmabi.WASIModule: wasi, wasmabi.Module: mixboxSigs()})
+		_, info, _ = checkModule(info.Metadata.Name, version, bin, sum, hostSigs{wasmabi.WASIModule: wasi, wasmabi.Module: mixboxSigs()})
 	}
 	return info, nil
 }

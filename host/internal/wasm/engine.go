@@ -263,11 +263,16 @@ func (m *Module) Info() Info { return m.info }
 // ErrIncompatible. A module whose initial memory is over the engine's cap
 // loads, and every step run with it fails with ErrMemoryCap (abi-v1 §8.7).
 func (e *Engine) Load(ctx context.Context, name string, bin []byte) (*Module, error) {
-	p, info, err := checkModule(name, e.version, bin, e.sigs)
+	return e.LoadSum(ctx, name, bin, sha256.Sum256(bin))
+}
+
+// LoadSum is Load of bin whose sha256 the caller has computed already: the
+// module is hashed once per load (wazero hashes it once more for its cache).
+func (e *Engine) LoadSum(ctx context.Context, name string, bin []byte, sum [32]byte) (*Module, error) {
+	p, info, err := checkModule(name, e.version, bin, sum, e.sigs)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(bin)
 	e.mu.Lock()
 	m, ok := e.compiled[sum]
 	closed := e.closed

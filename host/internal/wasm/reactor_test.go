@@ -356,8 +356,15 @@ func TestExportGlobals(t *testing.T) {
 	require.NoError(t, err, "the rewritten module validates")
 	assert.Contains(t, cm.ExportedFunctions(), wasmabi.ExportStep)
 
+	// A module that exports its mutable globals itself is used as it is.
+	again, names2, err := exportGlobals(out, q)
+	require.NoError(t, err)
+	assert.Equal(t, names, names2)
+	assert.Same(t, &out[0], &again[0], "nothing to add: no copy")
+
 	// A module using the prefix itself gets a longer one.
 	p.exports = append(p.exports, Export{Name: globalExportPrefix + "x", Kind: "func"})
+	p.exportAt = append(p.exportAt, 0)
 	_, names, err = exportGlobals(bin, p)
 	require.NoError(t, err)
 	assert.Equal(t, []string{globalExportPrefix + "_0"}, names)

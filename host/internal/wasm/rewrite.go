@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mixbox/mixbox/wasmabi"
 )
 
 // globalExportPrefix starts the names under which a reactor's mutable
@@ -13,19 +15,35 @@ import (
 const globalExportPrefix = "mixbox.reactor.global."
 
 // exportGlobals returns bin with every mutable global it defines also
-// exported, and the names it gave them, in global index order. The names use
-// globalExportPrefix plus the global's index, with more underscores after
-// the prefix as long as the module already uses the prefix itself. The
-// module must have an export section (a reactor exports mixbox_step).
+// exported, and the export names of them all, in global index order. A
+// global the module exports itself keeps its first export name; the others
+// get globalExportPrefix plus the global's index, with more underscores
+// after the prefix as long as the module already uses the prefix itself.
+// When every one is exported already, bin is returned as it is: no copy
+// (the built-in exec module is built so, by make wasm). The module must have
+// an export section (a reactor exports mixbox_step).
 func exportGlobals(bin []byte, p *parsed) ([]byte, []string, error) {
-	var idx []uint32
-	for i, g := range p.globals {
-		if g.mutable {
-			idx = append(idx, uint32(i))
+	own := map[uint32]string{}
+	for i, e := range p.exports {
+		if _, ok := own[p.exportAt[i]]; !ok && e.Kind == "global" {
+			own[p.exportAt[i]] = e.Name
 		}
 	}
+	var idx []uint32
+	var all []string
+	for i, g := range p.globals {
+		if !g.mutable {
+			continue
+		}
+		if name, ok := own[uint32(i)]; ok {
+			all = append(all, name)
+			continue
+		}
+		idx = append(idx, uint32(i))
+		all = append(all, "") // named below
+	}
 	if len(idx) == 0 {
-		return bin, nil, nil
+		return bin, all, nil
 	}
 	prefix := globalExportPrefix
 	for slices.ContainsFunc(p.exports, func(e Export) bool { return strings.HasPrefix(e.Name, prefix) }) {
@@ -57,5 +75,26 @@ func exportGlobals(bin []byte, p *parsed) ([]byte, []string, error) {
 	out = appendULEB(out, uint64(len(payload)))
 	out = append(out, payload...)
 	out = append(out, bin[sec.end:]...)
-	return out, names, nil
+	for i, k := 0, 0; i < len(all); i++ {
+		if all[i] == "" {
+			all[i], k = names[k], k+1
+		}
+	}
+	return out, all, nil
+}
+
+// ExportGlobals returns a reactor with its mutable globals exported as Load
+// exports them, so that loading it copies nothing: make wasm runs it on the
+// built-in exec module (host/internal/cmd/postlink). Any other module, and
+// a reactor that exports them already, is returned as it is.
+func ExportGlobals(bin []byte) ([]byte, error) {
+	p, err := parseModule(bin)
+	if err != nil {
+		return nil, fmt.Errorf("export globals: %w", err)
+	}
+	if !slices.ContainsFunc(p.exports, func(e Export) bool { return e.Name == wasmabi.ExportStep && e.Kind == "func" }) {
+		return bin, nil
+	}
+	out, _, err := exportGlobals(bin, p)
+	return out, err
 }
