@@ -51,6 +51,9 @@ type Store struct {
 type Loaded struct {
 	Engine *wasm.Engine
 	Module *wasm.Module
+	// Notes are what the user should hear about the compile cache since the
+	// last Load (a cache dir refused, a damaged entry discarded), once each.
+	Notes []string
 }
 
 // New returns a Store.
@@ -130,11 +133,23 @@ func (s *Store) Load(ctx context.Context, name, where string, bin []byte) (Loade
 	}
 	interpreter := s.opts.Interpreter
 	marker := ""
+	var notes []string
 	if !interpreter && s.opts.CacheDir != "" {
-		sum := sha256.Sum256(bin)
-		marker = Marker(s.opts.CacheDir, hex.EncodeToString(sum[:]))
-		if _, err := os.Stat(marker); err != nil {
-			interpreter = true // cold: interpret now, compile in the background
+		compiler, err := s.engine(ctx, false)
+		if err != nil {
+			return Loaded{}, err
+		}
+		notes = compiler.TakeNotes()
+		if compiler.DiskCache() {
+			sum := sha256.Sum256(bin)
+			marker = Marker(s.opts.CacheDir, hex.EncodeToString(sum[:]))
+			if _, err := os.Stat(marker); err != nil {
+				interpreter = true // cold: interpret now, compile in the background
+			}
+		} else {
+			// The cache dir is refused: nothing compiled would be kept, so
+			// the interpreter, which starts ten times sooner, runs it.
+			interpreter = true
 		}
 	}
 	eng, err := s.engine(ctx, interpreter)
@@ -142,8 +157,9 @@ func (s *Store) Load(ctx context.Context, name, where string, bin []byte) (Loade
 		return Loaded{}, err
 	}
 	mod, err := eng.Load(ctx, name, bin)
+	notes = append(notes, eng.TakeNotes()...)
 	if err != nil {
-		return Loaded{}, loadErr(name, where, err)
+		return Loaded{Notes: notes}, loadErr(name, where, err)
 	}
 	if interpreter && !s.opts.Interpreter && marker != "" {
 		s.fillCache(context.WithoutCancel(ctx), name, bin, marker)
@@ -152,6 +168,7 @@ func (s *Store) Load(ctx context.Context, name, where string, bin []byte) (Loade
 	s.mu.Lock()
 	s.loaded[key] = l
 	s.mu.Unlock()
+	l.Notes = notes
 	return l, nil
 }
 
@@ -176,7 +193,11 @@ func (s *Store) fillCache(ctx context.Context, name string, bin []byte, marker s
 	s.pending++
 	s.mu.Unlock()
 	go func() {
-		if _, err := eng.Load(ctx, name, bin); err != nil {
+		_, err := eng.Load(ctx, name, bin)
+		for _, n := range eng.TakeNotes() {
+			s.opts.Logger.Warn("compile in the background", "mixin", name, "note", n)
+		}
+		if err != nil {
 			s.opts.Logger.Warn("compile in the background", "mixin", name, "err", err)
 		} else if err := writeMarker(marker); err != nil {
 			s.opts.Logger.Warn("compile in the background", "mixin", name, "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/mixbox/mixbox/host/internal/compcache"
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
@@ -32,7 +34,10 @@ type EngineOptions struct {
 	MemoryLimit int64
 	// Interpreter selects wazero's interpreter instead of its compiler.
 	Interpreter bool
-	// CacheDir, when set, keeps compiled code on disk there across processes.
+	// CacheDir, when set, keeps compiled code on disk there across processes
+	// (package compcache: each entry checked before use). A directory that
+	// another user can write is not used: the engine compiles in memory and
+	// TakeNotes says why.
 	CacheDir string
 	// Version is mixbox's version, quoted in compatibility errors.
 	Version string
@@ -45,6 +50,7 @@ type EngineOptions struct {
 type Engine struct {
 	rt         wazero.Runtime
 	cache      wazero.CompilationCache
+	disk       *compcache.Cache // nil without a usable CacheDir
 	limitPages uint32
 	interp     bool
 	version    string
@@ -55,6 +61,7 @@ type Engine struct {
 	mu       sync.Mutex
 	compiled map[[32]byte]*Module
 	closed   bool
+	notes    []string // about the disk cache, for TakeNotes
 }
 
 // NewEngine creates a runtime with WASI preview 1 and the mixbox_v1 host
@@ -68,15 +75,21 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 	if pages == 0 {
 		return nil, fmt.Errorf("create engine: memory limit %d bytes is under one 64 KiB page", limit)
 	}
-	var cache wazero.CompilationCache
+	var cache wazero.CompilationCache = wazero.NewCompilationCache()
+	var disk *compcache.Cache
+	var notes []string
 	if opts.CacheDir != "" {
-		c, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("create engine: open compilation cache %s: %w", opts.CacheDir, err)
+		c, err := compcache.Open(opts.CacheDir)
+		switch {
+		case errors.Is(err, compcache.ErrUnsafeDir), errors.Is(err, compcache.ErrNoHook):
+			// Never load compiled code from it: compile in memory.
+			notes = append(notes, "the compile cache is not used: "+err.Error()+
+				"; make it private to this user (chmod go-w) to keep compiled code between runs")
+		case err != nil:
+			return nil, fmt.Errorf("create engine: %w", err)
+		default:
+			disk, cache = c, c.Wazero()
 		}
-		cache = c
-	} else {
-		cache = wazero.NewCompilationCache()
 	}
 	cfg := wazero.NewRuntimeConfigCompiler()
 	if opts.Interpreter {
@@ -88,6 +101,8 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 	e := &Engine{
 		rt:         wazero.NewRuntimeWithConfig(ctx, cfg),
 		cache:      cache,
+		disk:       disk,
+		notes:      notes,
 		limitPages: pages,
 		interp:     opts.Interpreter,
 		version:    opts.Version,
@@ -124,6 +139,23 @@ func (e *Engine) init(ctx context.Context) error {
 
 // Interpreter reports whether the engine is wazero's interpreter.
 func (e *Engine) Interpreter() bool { return e.interp }
+
+// DiskCache reports whether compiled code is kept in and loaded from the
+// CacheDir of the options.
+func (e *Engine) DiskCache() bool { return e.disk != nil }
+
+// TakeNotes returns, once each, what the user should hear about the disk
+// cache: a CacheDir refused and why, entries found damaged and discarded.
+func (e *Engine) TakeNotes() []string {
+	e.mu.Lock()
+	notes := e.notes
+	e.notes = nil
+	e.mu.Unlock()
+	if e.disk != nil {
+		notes = append(notes, e.disk.TakeNotes()...)
+	}
+	return notes
+}
 
 // MemoryLimit returns the engine's memory cap in bytes.
 func (e *Engine) MemoryLimit() int64 { return int64(e.limitPages) * pageSize }
@@ -162,7 +194,17 @@ func (m *Module) Info() Info { return m.info }
 // identical bytes. A module that fails a check returns an error matching
 // ErrIncompatible. A module whose initial memory is over the engine's cap
 // loads, and every step run with it fails with ErrMemoryCap (abi-v1 §8.7).
+// A damaged disk-cache entry is discarded and the module compiled again
+// (TakeNotes says so).
 func (e *Engine) Load(ctx context.Context, name string, bin []byte) (*Module, error) {
+	m, err := e.load(ctx, name, bin)
+	if errors.Is(err, compcache.ErrDiscarded) {
+		return e.load(ctx, name, bin) // the entry is gone: this compiles
+	}
+	return m, err
+}
+
+func (e *Engine) load(ctx context.Context, name string, bin []byte) (*Module, error) {
 	p, info, err := checkModule(name, e.version, bin, e.sigs)
 	if err != nil {
 		return nil, err
@@ -189,6 +231,9 @@ func (e *Engine) Load(ctx context.Context, name string, bin []byte) (*Module, er
 		if p.memMin <= uint64(e.limitPages) {
 			cm, err := e.rt.CompileModule(ctx, bin)
 			if err != nil {
+				if errors.Is(err, compcache.ErrDiscarded) {
+					return nil, fmt.Errorf("compile mixin %s: %w", name, err)
+				}
 				if ctx.Err() != nil {
 					return nil, fmt.Errorf("compile mixin %s: %w", name, context.Cause(ctx))
 				}
