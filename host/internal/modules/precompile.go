@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/mixbox/mixbox/host/internal/errkind"
@@ -29,6 +30,9 @@ func Precompile(ctx context.Context, dir, version string, srcs []Source, w io.Wr
 		return fmt.Errorf("start wasm engine: %w", err)
 	}
 	defer func() { _ = eng.Close(context.WithoutCancel(ctx)) }() // the cache is already written
+	if !eng.DiskCache() {
+		return fmt.Errorf("%w: precompile into %s: %s", errkind.ErrUsage, dir, strings.Join(eng.TakeNotes(), "; "))
+	}
 	for _, src := range srcs {
 		start := time.Now()
 		mod, err := eng.Load(ctx, src.Name, src.Bin)

@@ -74,6 +74,15 @@ func TestPrecompile(t *testing.T) {
 	require.ErrorIs(t, modules.Precompile(testCtx, "", "test", nil, io.Discard), errkind.ErrNoCache)
 	err := modules.Precompile(testCtx, t.TempDir(), "test", []modules.Source{{Name: "bad", Where: "bad.wasm", Bin: []byte("nope")}}, io.Discard)
 	require.ErrorIs(t, err, errkind.ErrIncompatible)
+
+	open := t.TempDir()
+	require.NoError(t, os.Chmod(open, 0o777))
+	err = modules.Precompile(testCtx, open, "test", []modules.Source{{Name: "exec", Where: "exec (built-in)", Bin: builtin.Wasm()}}, io.Discard)
+	require.ErrorIs(t, err, errkind.ErrUsage, "a cache another user can write is never filled")
+	require.ErrorContains(t, err, "can be written by its group and others")
+	marks, err := filepath.Glob(filepath.Join(open, "mixbox-*.compiled"))
+	require.NoError(t, err)
+	require.Empty(t, marks)
 }
 
 func TestDefaultCacheDir(t *testing.T) {
