@@ -261,7 +261,9 @@ func (h *nativeHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi
 	runErr := cmd.Start()
 	if runErr == nil {
 		stop := procexec.Watch(ctx, cmd.Process.Pid, h.o.WaitDelay)
-		runErr = cmd.Wait()
+		// A command that exited while what it started holds its output is
+		// done WaitDelay later; stop then kills what is left of its group.
+		_, runErr = procexec.Wait(cmd)
 		stop()
 	}
 	res := wasmabi.ExecResult{

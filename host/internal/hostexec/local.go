@@ -233,8 +233,11 @@ type run struct {
 }
 
 // run starts the command in its own process group and waits for it and for
-// every process holding its stdout or stderr, up to the timeout: then the
-// group gets SIGTERM and, after the grace period, SIGKILL.
+// every process holding its stdout or stderr: up to the timeout (then the
+// group gets SIGTERM and, after the grace period, SIGKILL), and once the
+// command has exited, up to the grace period (then what is left of the
+// group gets SIGKILL and the command's own exit is the result). Whatever is
+// left of the group when the call ends is killed.
 func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 	start := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, r.timeout)
@@ -269,6 +272,8 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 
 	readers := pipes.read(stdout, stderr)
 	_ = cmd.Wait() // the exit status is in cmd.ProcessState; ctx errors are timedOut
+	drain := time.NewTimer(l.opts.KillGrace)
+	defer drain.Stop()
 	select {
 	case <-readers:
 	case <-runCtx.Done():
@@ -279,6 +284,19 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 			pipes.closeParent()
 			<-readers
 		}
+	case <-drain.C:
+		// The command exited a grace period ago and what it started still
+		// holds its output: the command is done, the rest of its group is
+		// stopped, and what is outside the group is let go.
+		_ = procexec.KillGroup(cmd.Process.Pid) // the group may be gone by now
+		select {
+		case <-readers:
+		case <-time.After(200 * time.Millisecond):
+			pipes.closeParent()
+			<-readers
+		}
+		l.opts.Logger.WarnContext(ctx, "exec: the command exited but processes it started kept its output open; they were stopped",
+			"mixin", c.Mixin, "step", c.Step, "command", r.path, "after", l.opts.KillGrace)
 	}
 	timedOut := runCtx.Err() != nil
 	stop()

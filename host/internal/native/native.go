@@ -80,8 +80,11 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 	var stderr tailBuffer
 	stderr.max = maxStderr
 	cmd.Stderr = io.MultiWriter(sio.Stderr, &stderr)
-	runErr := cmd.Run()
-	if cmd.Process != nil {
+	runErr := cmd.Start()
+	if runErr == nil {
+		// The runtime's exit ends the step: what it started and left holding
+		// its output gets WaitDelay to let go, then the group is killed.
+		_, runErr = procexec.Wait(cmd)
 		// Make sure nothing of the group outlives the step.
 		_ = procexec.KillGroup(cmd.Process.Pid) // the group may be gone already
 	}
