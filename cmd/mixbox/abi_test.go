@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -344,6 +345,14 @@ func TestABI(t *testing.T) {
 				"unlink": "!0", "mkdir": "!0", "rmdir": "!0", "rename": "!0", "symlink": "!0",
 			},
 			check: unchanged,
+		},
+		{
+			name: "a FIFO in the bundle never blocks the step: stat and open work, reads fail", guest: "fifo.wasm",
+			policy: abiPolicyTimeout,
+			setup: func(t *testing.T, app string) {
+				require.NoError(t, syscall.Mkfifo(filepath.Join(app, "fifo"), 0o644))
+			},
+			want: map[string]string{"stat_fifo": "0", "open_fifo": "0", "read_fifo": "!0", "open_regular": "0", "read_regular": "0"},
 		},
 		{
 			name: "symlinks cannot leave the bundle directory", guest: "symlink.wasm",
