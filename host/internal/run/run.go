@@ -184,21 +184,27 @@ func (s *session) initialize(b *bundle) error {
 	if err := b.decodeFileParams(s.cfg.Action); err != nil {
 		return err
 	}
-	data, err := os.ReadFile(s.paths.stateBag())
+	bag, err := state.Open(s.paths.root, s.paths.stateBag())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
+	}
+	if errors.Is(err, state.ErrCorrupt) {
+		return errkind.WithHint(fmt.Errorf("read state %s: %w", s.paths.stateBag(), err),
+			"the porter-state parameter must be the base64 of a tar.gz, or null")
 	}
 	if err != nil {
 		return fmt.Errorf("read state: %w", err)
 	}
-	bag, err := state.Decode(data)
-	if err != nil {
-		return errkind.WithHint(fmt.Errorf("read state %s: %w", s.paths.stateBag(), err),
-			"the porter-state parameter must be the base64 of a tar.gz, or null")
+	if bag == nil {
+		return nil
 	}
-	names, err := state.Unpack(bag, b.stateVars())
+	defer func() { _ = bag.Close() }() // read only
+	names, err := state.Unpack(bag, s.paths.root, b.stateVars())
 	if err != nil {
-		return fmt.Errorf("unpack state: %w", err)
+		if hint := stateHint(err); hint != "" { // err names the state and says "unpack state"
+			err = errkind.WithHint(err, hint)
+		}
+		return err
 	}
 	if s.cfg.Debug {
 		for _, n := range names {
@@ -212,8 +218,23 @@ func (s *session) initialize(b *bundle) error {
 // bundle outputs that no step produced and packs porter-state.
 func (s *session) finalize(b *bundle, outputs map[string][]byte) error {
 	errPath := b.applyPathOutputs(s.cfg.Action, outputs)
-	errState := state.Pack(filepath.Join(s.paths.outputsDir(), "porter-state"), b.stateVars())
+	errState := state.Pack(filepath.Join(s.paths.outputsDir(), "porter-state"), s.paths.root, b.stateVars())
+	if hint := stateHint(errState); hint != "" {
+		errState = errkind.WithHint(errState, hint)
+	}
 	return errors.Join(errPath, errState)
+}
+
+// stateHint says what to do about a state file that cannot be unpacked or
+// packed.
+func stateHint(err error) string {
+	switch {
+	case errors.Is(err, state.ErrLimit):
+		return "keep state files small: store large data elsewhere and keep a reference in the state"
+	case errors.Is(err, state.ErrOutside):
+		return "a state path must stay inside the bundle's root: remove the symbolic link that leads out of it"
+	}
+	return ""
 }
 
 // plannedStep is a step with the mixin that runs it.
