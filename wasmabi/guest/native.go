@@ -249,7 +249,9 @@ func (h *nativeHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi
 	if req.Stdin != "" {
 		cmd.Stdin = strings.NewReader(req.Stdin)
 	}
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr capture
+	stdout.discard = !req.Captures(wasmabi.StreamStdout)
+	stderr.discard = !req.Captures(wasmabi.StreamStderr)
 	if req.Streams() {
 		cmd.Stdout = io.MultiWriter(h.o.Stdout, &stdout)
 		cmd.Stderr = io.MultiWriter(h.o.Stderr, &stderr)
@@ -267,9 +269,11 @@ func (h *nativeHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi
 		stop()
 	}
 	res := wasmabi.ExecResult{
-		Stdout:     stdout.String(),
-		Stderr:     stderr.String(),
-		DurationMS: time.Since(start).Milliseconds(),
+		Stdout:          stdout.buf.String(),
+		Stderr:          stderr.buf.String(),
+		StdoutTruncated: stdout.dropped,
+		StderrTruncated: stderr.dropped,
+		DurationMS:      time.Since(start).Milliseconds(),
 	}
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		res.TimedOut = true
@@ -318,6 +322,23 @@ func mergeEnv(base []string, extra map[string]string) []string {
 		out = append(out, k+"="+extra[k])
 	}
 	return out
+}
+
+// capture keeps a command's stream, all of it as Porter's exec mixin does,
+// or none of it when the request discards it (dropped then says whether
+// anything came).
+type capture struct {
+	buf     bytes.Buffer
+	discard bool
+	dropped bool
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	if c.discard {
+		c.dropped = c.dropped || len(p) > 0
+		return len(p), nil
+	}
+	return c.buf.Write(p)
 }
 
 // lockedWriter serialises writes of a command's stdout and stderr copiers.

@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"slices"
@@ -57,7 +58,11 @@ type execState struct {
 func newExecState(cfg Config, set *mask.Set) (*execState, error) {
 	x := &execState{replayFile: cfg.ReplayExec, set: set, grants: &renderedGrants{}}
 	if cfg.RecordExec != "" {
-		x.recorder = hostexec.NewRecorder(hostexec.RecorderOptions{Path: cfg.RecordExec, Mask: set.String})
+		x.recorder = hostexec.NewRecorder(hostexec.RecorderOptions{
+			Path:       cfg.RecordExec,
+			Mask:       set.String,
+			MaskStream: func(w io.Writer) hostexec.MaskWriter { return mask.NewWriter(w, set) },
+		})
 	}
 	if cfg.ReplayExec != "" {
 		data, err := os.ReadFile(cfg.ReplayExec)
@@ -80,6 +85,7 @@ func (x *execState) end() error {
 	if x.recorder == nil {
 		return nil
 	}
+	defer x.recorder.Close()
 	if err := x.recorder.Flush(); err != nil {
 		return fmt.Errorf("write the exec recording: %w", err)
 	}
