@@ -147,4 +147,3 @@ func TestExecResult_WriteJSON_allFields(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, string(want), got.String())
 }
-

@@ -287,7 +287,7 @@ func Pack(dst, root string, vars []Var) (err error) {
 	}
 	defer func() {
 		if err != nil {
-			_ = out.Close()  // the error is the one to report
+			_ = out.Close()   // the error is the one to report
 			_ = r.Remove(tmp) // a partial bag must not stay
 		}
 	}()

@@ -133,7 +133,6 @@ func (s statOnly) Read([]byte) (int, error) {
 	return 0, &fs.PathError{Op: "read", Path: s.name, Err: fs.ErrPermission}
 }
 
-
 // filesFS shows only some files of a directory: "." lists those that exist.
 type filesFS struct {
 	fsys  fs.FS
