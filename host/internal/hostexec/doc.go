@@ -42,6 +42,11 @@
 // Streamed output is written to Call.Stdout and Call.Stderr as it comes,
 // unmasked: the caller passes masking writers. The captured stdout and
 // stderr are cut at captureBytes each; the flags say that more came. A
+// stream the request discards is not captured at all. With Call.Spill, a
+// capture over SpillAt goes to an unlinked temporary file handed over in
+// the Spill instead of the result's string (RATIONALE.md: "Why does a
+// command's output reach a guest raw, from the host, and only when it is
+// read?"); the Recorder streams such captures into the recording. A
 // command's exit by signal N is reported as exit code 128+N. When the
 // command's descendants keep its stdout or stderr open after it exits, Exec
 // waits for them Options.KillGrace at most, then kills what is left of the
