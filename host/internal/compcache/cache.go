@@ -55,8 +55,9 @@ type Cache struct {
 	version string // wazero's version
 	wazero  wazero.CompilationCache
 
-	mu    sync.Mutex
-	notes []string
+	mu       sync.Mutex
+	notes    []string
+	failures int // entries that could not be written
 }
 
 // Open returns the cache kept in dir, creating dir (mode 0700) when it does
@@ -217,8 +218,26 @@ type body struct {
 func (b *body) Close() error { return b.f.Close() }
 
 // Add writes the entry for key: a temporary file in the entry directory,
-// synced, then renamed into place.
-func (c *Cache) Add(key Key, content io.Reader) (err error) {
+// synced, then renamed into place. A failure is noted, not returned: wazero
+// would fail the compile with it, and the compiled code is good in memory.
+func (c *Cache) Add(key Key, content io.Reader) error {
+	if err := c.add(key, content); err != nil {
+		c.note("cannot write the compile-cache entry in %s (%s); the compiled code is kept in memory only", c.dir, describe(err))
+		c.mu.Lock()
+		c.failures++
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// WriteFailures returns how many entries could not be written so far.
+func (c *Cache) WriteFailures() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failures
+}
+
+func (c *Cache) add(key Key, content io.Reader) (err error) {
 	tmp, err := os.CreateTemp(c.dir, hex.EncodeToString(key[:])+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("add compile-cache entry: %w", err)

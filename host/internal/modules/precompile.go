@@ -35,9 +35,13 @@ func Precompile(ctx context.Context, dir, version string, srcs []Source, w io.Wr
 	}
 	for _, src := range srcs {
 		start := time.Now()
+		failures := eng.CacheWriteFailures()
 		mod, err := eng.Load(ctx, src.Name, src.Bin)
 		if err != nil {
 			return fmt.Errorf("precompile %s: %w", src.Where, err) // a refused module matches ErrIncompatible
+		}
+		if eng.CacheWriteFailures() > failures {
+			return fmt.Errorf("precompile %s into %s: %s", src.Where, dir, strings.Join(eng.TakeNotes(), "; "))
 		}
 		if err := writeMarker(Marker(dir, mod.Info().SHA256)); err != nil {
 			return fmt.Errorf("precompile %s: %w", src.Where, err)

@@ -193,13 +193,19 @@ func (s *Store) fillCache(ctx context.Context, name string, bin []byte, marker s
 	s.pending++
 	s.mu.Unlock()
 	go func() {
+		failures := eng.CacheWriteFailures()
 		_, err := eng.Load(ctx, name, bin)
 		for _, n := range eng.TakeNotes() {
 			s.opts.Logger.Warn("compile in the background", "mixin", name, "note", n)
 		}
+		switch {
+		case err != nil: // logged below
+		case eng.CacheWriteFailures() > failures:
+			// Not on disk: the next process must not think it warm.
+		default:
+			err = writeMarker(marker)
+		}
 		if err != nil {
-			s.opts.Logger.Warn("compile in the background", "mixin", name, "err", err)
-		} else if err := writeMarker(marker); err != nil {
 			s.opts.Logger.Warn("compile in the background", "mixin", name, "err", err)
 		}
 		s.mu.Lock()

@@ -144,6 +144,15 @@ func (e *Engine) Interpreter() bool { return e.interp }
 // CacheDir of the options.
 func (e *Engine) DiskCache() bool { return e.disk != nil }
 
+// CacheWriteFailures returns how many compiled modules could not be
+// written to the disk cache so far.
+func (e *Engine) CacheWriteFailures() int {
+	if e.disk == nil {
+		return 0
+	}
+	return e.disk.WriteFailures()
+}
+
 // TakeNotes returns, once each, what the user should hear about the disk
 // cache: a CacheDir refused and why, entries found damaged and discarded.
 func (e *Engine) TakeNotes() []string {
