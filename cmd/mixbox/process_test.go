@@ -1,7 +1,8 @@
+//go:build unix
+
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mixbox/mixbox/internal/testutil"
 )
 
 // orphansManifest starts two background processes that do not hold the
@@ -58,7 +61,7 @@ func TestRun_noProcessOutlivesTheRun(t *testing.T) {
 			for _, name := range []string{"group.pid", "detached.pid"} {
 				pid := readPid(t, filepath.Join(root, "cnab", "app", name))
 				t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) }) // a failing run must not leave it either
-				require.False(t, running(pid), "%s: process %d outlived mixbox\n%s", name, pid, out)
+				require.False(t, testutil.Running(pid), "%s: process %d outlived mixbox\n%s", name, pid, out)
 			}
 		})
 	}
@@ -106,7 +109,7 @@ install:
 				require.Equal(t, "started", string(said))
 			}
 			require.Less(t, took, 50*time.Second, "the call waited for the exec timeout")
-			require.Eventually(t, func() bool { return !running(pid) }, 10*time.Second, 20*time.Millisecond,
+			require.Eventually(t, func() bool { return !testutil.Running(pid) }, 10*time.Second, 20*time.Millisecond,
 				"the child holding stdout is stopped")
 		})
 	}
@@ -119,18 +122,4 @@ func readPid(t *testing.T, p string) int {
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	require.NoError(t, err, "pid file %s: %q", p, data)
 	return pid
-}
-
-// running reports whether pid is a process that has not exited (a zombie
-// has).
-func running(pid int) bool {
-	if err := syscall.Kill(pid, 0); err != nil {
-		return false
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	rest := stat[bytes.LastIndexByte(stat, ')')+1:]
-	return !bytes.HasPrefix(bytes.TrimSpace(rest), []byte("Z"))
 }

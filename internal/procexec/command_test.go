@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mixbox/mixbox/internal/testutil"
 )
 
 // testCtx is the context of tests (wazero's pattern: not Background).
@@ -125,22 +127,6 @@ func startReady(t *testing.T, cmd *exec.Cmd) {
 	require.Equal(t, "ready\n", string(line))
 }
 
-// alive reports whether pid is a process that has not exited (a zombie
-// has exited).
-func alive(pid int) bool {
-	if err := syscall.Kill(pid, 0); err != nil {
-		return false
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		_, noProc := os.Stat("/proc/self/stat")
-		return noProc != nil // without procfs, kill(0) decides
-	}
-	// pid (comm) STATE ...: comm may hold spaces, so look after the last ')'.
-	rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
-	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
-}
-
 func TestCommand_exit(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -224,9 +210,9 @@ func TestWatch(t *testing.T) {
 		cancel()
 		_ = cmd.Wait() // the leader dies of SIGTERM
 		require.Equal(t, "terminated", SignalName(cmd.ProcessState))
-		require.True(t, alive(child), "the child ignores SIGTERM")
+		require.True(t, testutil.Running(child), "the child ignores SIGTERM")
 		stop()
-		require.Eventually(t, func() bool { return !alive(child) }, 5*time.Second, 10*time.Millisecond,
+		require.Eventually(t, func() bool { return !testutil.Running(child) }, 5*time.Second, 10*time.Millisecond,
 			"stop sent SIGKILL to what was left of the group")
 	})
 	t.Run("not cancelled: stop kills what is left", func(t *testing.T) {
@@ -240,11 +226,11 @@ func TestWatch(t *testing.T) {
 		child, err := strconv.Atoi(string(data))
 		require.NoError(t, err)
 		time.Sleep(50 * time.Millisecond)
-		require.True(t, alive(cmd.Process.Pid), "no signal before stop without a cancel")
+		require.True(t, testutil.Running(cmd.Process.Pid), "no signal before stop without a cancel")
 		stop()
 		_ = cmd.Wait()
 		require.Equal(t, "killed", SignalName(cmd.ProcessState))
-		require.Eventually(t, func() bool { return !alive(child) }, 5*time.Second, 10*time.Millisecond,
+		require.Eventually(t, func() bool { return !testutil.Running(child) }, 5*time.Second, 10*time.Millisecond,
 			"a background child of the group does not outlive the command")
 	})
 	t.Run("grace ends first", func(t *testing.T) {
@@ -279,7 +265,7 @@ func TestWait_held(t *testing.T) {
 	child, err := strconv.Atoi(string(data))
 	require.NoError(t, err)
 	require.NoError(t, KillGroup(cmd.Process.Pid), "the child is still in the group")
-	require.Eventually(t, func() bool { return !alive(child) }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return !testutil.Running(child) }, 5*time.Second, 10*time.Millisecond)
 
 	cmd = helper(t, testCtx, time.Second, "exit", "3")
 	cmd.Stdout = &out
@@ -307,5 +293,5 @@ func TestKillOrphans(t *testing.T) {
 	require.NoError(t, err)
 	grandchild, err := strconv.Atoi(string(data))
 	require.NoError(t, err)
-	require.False(t, alive(grandchild), "the detached grandchild is gone")
+	require.False(t, testutil.Running(grandchild), "the detached grandchild is gone")
 }

@@ -305,6 +305,20 @@ func describe(err error) string {
 	return err.Error()
 }
 
+// checkDir refuses a directory that is not owned by the current user or
+// root, or that its group or others can write (sticky or not: anyone who
+// can create a file there can plant an entry).
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("check %s: not a directory", dir)
+	}
+	return checkAccess(dir, fi)
+}
+
 // wazeroVersion is the version of the wazero module built in, as wazero
 // itself reads it ("dev" when the build has no module information), which
 // wazero's compiled code depends on. The name is kept to 255 bytes.

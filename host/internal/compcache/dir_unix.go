@@ -4,25 +4,17 @@ package compcache
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"syscall"
 )
 
-// checkDir refuses a directory that is not owned by the current user or
-// root, or that its group or others can write (sticky or not: anyone who
-// can create a file there can plant an entry).
-func checkDir(dir string) error {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("check %s: %w", dir, err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("check %s: not a directory", dir)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		if uid := os.Geteuid(); int(st.Uid) != uid && st.Uid != 0 {
-			return fmt.Errorf("%w: %s belongs to uid %d, not to this user (uid %d)", ErrUnsafeDir, dir, st.Uid, uid)
-		}
+// checkAccess refuses a directory that is not owned by the current user or
+// root, or that its group or others can write.
+func checkAccess(dir string, fi fs.FileInfo) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if uid := os.Geteuid(); ok && int(st.Uid) != uid && st.Uid != 0 {
+		return fmt.Errorf("%w: %s belongs to uid %d, not to this user (uid %d)", ErrUnsafeDir, dir, st.Uid, uid)
 	}
 	perm := fi.Mode().Perm()
 	var who string

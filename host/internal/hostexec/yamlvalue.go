@@ -47,6 +47,20 @@ func writeYAMLValue(w *bufio.Writer, s *Spooled, maskStream func(io.Writer) Mask
 	return w.WriteByte('"')
 }
 
+// wholeRunes returns the length of b without a rune cut at its end (the
+// start of a multi-byte rune whose other bytes have not come yet).
+func wholeRunes(b []byte) int {
+	for j := len(b) - 1; j >= max(0, len(b)-utf8.UTFMax+1); j-- {
+		if utf8.RuneStart(b[j]) {
+			if !utf8.FullRune(b[j:]) {
+				return j
+			}
+			break
+		}
+	}
+	return len(b)
+}
+
 type noMask struct{ io.Writer }
 
 func (noMask) Flush() error { return nil }
@@ -60,12 +74,7 @@ func validUTF8(r io.Reader) (bool, error) {
 		data := append(carry, buf[:n]...)
 		k := len(data)
 		if err == nil {
-			for j := max(0, k-utf8.UTFMax+1); j < k; j++ {
-				if utf8.RuneStart(data[j]) && !utf8.FullRune(data[j:]) {
-					k = j
-					break
-				}
-			}
+			k = wholeRunes(data)
 		}
 		if !utf8.Valid(data[:k]) {
 			return false, nil
@@ -94,13 +103,7 @@ type yamlQuoted struct {
 
 func (q *yamlQuoted) Write(p []byte) (int, error) {
 	data := append(q.carry, p...)
-	k := len(data)
-	for j := max(0, k-utf8.UTFMax+1); j < k; j++ {
-		if utf8.RuneStart(data[j]) && !utf8.FullRune(data[j:]) {
-			k = j
-			break
-		}
-	}
+	k := wholeRunes(data)
 	if err := q.escape(data[:k]); err != nil {
 		return 0, err
 	}
