@@ -227,3 +227,28 @@ func watchHWM(pid int, bin string) func() int64 {
 		return hwm
 	}
 }
+
+// TestRun_floodPastStepTimeout: a command that floods its output forever
+// is stopped at the step timeout, not seconds later.
+func TestRun_floodPastStepTimeout(t *testing.T) {
+	t.Parallel()
+	manifest := memHeader + "install:\n  - exec:\n      description: forever\n      command: bash\n      flags:\n        c: '\"yes\"'\n"
+	policy := "apiVersion: mixbox/v1\ndefaults:\n  stepTimeout: 2s\nmixins:\n  exec:\n    exec: [{command: bash}]\n"
+	root := newRoot(t, manifest, map[string]string{"policy.yaml": policy})
+	start := time.Now()
+	code, _, stderr := runCLIQuiet(t, "run", "--cnab-root", root, "--action", "install", "--policy", filepath.Join(root, "policy.yaml"))
+	took := time.Since(start)
+	require.Equal(t, 1, code, stderr)
+	require.Contains(t, stderr, "ran past the step timeout of 2s (policy stepTimeout)")
+	require.Less(t, took, 2*time.Second+15*time.Second, "the step ran %s past its timeout", took-2*time.Second)
+}
+
+// runCLIQuiet is runCLI keeping only the end of stdout.
+func runCLIQuiet(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	out := &tailWriter{max: 64 << 10}
+	var stderr bytes.Buffer
+	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cacheDir}
+	code := run(testCtx, append([]string{"mixbox"}, args...), env, out, &stderr)
+	return code, out.String(), stderr.String()
+}
