@@ -58,8 +58,30 @@ func KillOrphans() int {
 	return killed
 }
 
-// children lists the processes whose parent is ppid, from /proc.
+// children lists the processes whose parent is ppid (this process): from
+// /proc/PID/task/*/children where the kernel has them, else by reading the
+// parent of every process in /proc.
 func children(ppid int) []int {
+	dir := "/proc/" + strconv.Itoa(ppid) + "/task"
+	if tasks, err := os.ReadDir(dir); err == nil {
+		var out []int
+		found := false
+		for _, task := range tasks {
+			data, err := os.ReadFile(dir + "/" + task.Name() + "/children")
+			if err != nil {
+				continue
+			}
+			found = true
+			for _, f := range bytes.Fields(data) {
+				if pid, err := strconv.Atoi(string(f)); err == nil {
+					out = append(out, pid)
+				}
+			}
+		}
+		if found {
+			return out
+		}
+	}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
