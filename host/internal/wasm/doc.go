@@ -28,7 +28,8 @@
 // os.Root so symlinks cannot leave them; opened with O_NONBLOCK, and only
 // regular files and directories can be read, so a FIFO cannot block a host
 // call past the step timeout), a memory cap, a step timeout
-// enforced by closing the module when its context is done, and capped log
+// enforced by closing the module when its context is done (and, should a
+// host call not return, by giving the instance up GiveUpAfter later), and capped log
 // and output bytes. Host functions bounds-check every pointer in 64-bit
 // arithmetic, copy guest bytes before returning, never trap and recover
 // their own panics into E_INTERNAL.
