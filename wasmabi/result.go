@@ -9,8 +9,8 @@ import (
 // WriteJSON writes the JSON of r to w, as Encode does byte for byte, with
 // a small buffer: the captured output is escaped as it is written, never
 // copied whole. It returns the bytes written. The host stages a result as
-// its length (EncodedLen) and writes it into the guest's buffer at
-// response_read.
+// its length (written to a counter) and writes it into the guest's buffer
+// at response_read.
 func (r ExecResult) WriteJSON(w io.Writer) (int64, error) { return r.WriteJSONFrom(w, nil, nil) }
 
 // WriteJSONFrom is WriteJSON with the content of stdout and stderr, when
@@ -51,12 +51,6 @@ func (r ExecResult) WriteJSONFrom(w io.Writer, stdout, stderr io.Reader) (int64,
 	e.raw("}")
 	e.flush()
 	return e.n, e.err
-}
-
-// EncodedLen returns the length of r's JSON, without building it.
-func (r ExecResult) EncodedLen() int64 {
-	n, _ := r.WriteJSON(io.Discard) // io.Discard never fails
-	return n
 }
 
 // jsonWriter buffers JSON on its way to w and keeps the first error.
