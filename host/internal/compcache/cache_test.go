@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -292,3 +294,45 @@ func FuzzCache_Get(f *testing.F) {
 }
 
 func crc32Of(b []byte) uint32 { return crc32.Checksum(b, castagnoli()) }
+
+// TestCache_hammer: Add, Get, Delete and TakeNotes at once from many
+// goroutines (run with -race): every Get gives a whole entry or none.
+func TestCache_hammer(t *testing.T) {
+	t.Parallel()
+	c := openTemp(t)
+	body := bytes.Repeat([]byte("compiled"), 8<<10)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				key := Key{byte(i % 4)}
+				switch (g + i) % 4 {
+				case 0:
+					_ = c.Add(key, bytes.NewReader(body))
+				case 1:
+					_ = c.Delete(key)
+				case 2:
+					c.TakeNotes()
+				default:
+					rc, ok, err := c.Get(key)
+					if err != nil || !ok {
+						continue // gone, or replaced while read: a miss
+					}
+					got, err := io.ReadAll(rc)
+					_ = rc.Close()
+					if err != nil || !bytes.Equal(got, body) {
+						errs <- fmt.Errorf("a hit gave %d bytes, want %d (%v)", len(got), len(body), err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+}
