@@ -188,11 +188,41 @@ type ExecRequest struct {
 	TimeoutMS int64 `json:"timeout_ms,omitempty"`
 	// Stream, when nil or true, tees the command's output to the console.
 	Stream *bool `json:"stream,omitempty"`
+	// Discard names the streams ("stdout", "stderr") the host does not
+	// capture: nobody reads them from the result, so their bytes are never
+	// copied. A discarded stream is still teed to the console when Stream
+	// says so; its result field is empty and its *_truncated flag says
+	// whether the command wrote to it. An addition within v1.
+	Discard []string `json:"discard,omitempty"`
+	// RawOutput asks for the captured output outside the ExecResult: its
+	// stdout and stderr are then empty, StdoutLen and StderrLen give the
+	// lengths, and the bytes themselves, unescaped, are the next payloads
+	// of the response slot (stdout's, then stderr's, each only when not
+	// empty). The host keeps them until they are read. An addition within
+	// v1.
+	RawOutput bool `json:"raw_output,omitempty"`
 }
+
+// Names of the streams an ExecRequest may discard.
+const (
+	StreamStdout = "stdout"
+	StreamStderr = "stderr"
+)
 
 // Streams reports whether the command's output is to be teed to the console
 // (the default).
 func (r ExecRequest) Streams() bool { return r.Stream == nil || *r.Stream }
+
+// Captures reports whether the host keeps the stream ("stdout" or
+// "stderr") of the command for the result: it is not in Discard.
+func (r ExecRequest) Captures(stream string) bool {
+	for _, d := range r.Discard {
+		if d == stream {
+			return false
+		}
+	}
+	return true
+}
 
 // ExecResult is the JSON payload staged by a successful exec call.
 type ExecResult struct {
@@ -211,6 +241,11 @@ type ExecResult struct {
 	// "/usr/bin/bash"), empty for a command given as a path. An addition
 	// within v1: guests that do not know it ignore it.
 	Path string `json:"path,omitempty"`
+	// StdoutLen and StderrLen are the lengths of the captured output that
+	// an ExecRequest with RawOutput reads after the ExecResult. An addition
+	// within v1.
+	StdoutLen int64 `json:"stdout_len,omitempty"`
+	StderrLen int64 `json:"stderr_len,omitempty"`
 }
 
 // Encode returns the compact JSON of v without HTML escaping.
@@ -249,8 +284,16 @@ func DecodeExecRequest(b []byte) (ExecRequest, error) {
 	if r.TimeoutMS < 0 {
 		return ExecRequest{}, fmt.Errorf("%w: exec request: timeout_ms is negative", ErrMalformed)
 	}
+	for i, d := range r.Discard {
+		if d != StreamStdout && d != StreamStderr {
+			return ExecRequest{}, fmt.Errorf("%w: exec request: discard[%d] is %q; a stream is %q or %q", ErrMalformed, i, d, StreamStdout, StreamStderr)
+		}
+	}
 	if len(r.Args) == 0 {
 		r.Args = nil // [] and absent mean the same
+	}
+	if len(r.Discard) == 0 {
+		r.Discard = nil
 	}
 	if len(r.Env) == 0 {
 		r.Env = nil

@@ -1,8 +1,13 @@
 package wasmabi
 
 import (
+	"bytes"
 	"errors"
+	"io"
+	"reflect"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/require"
 )
@@ -18,6 +23,11 @@ func TestDecodeExecRequest(t *testing.T) {
 	}{
 		{"full", `{"command":"helm","args":["a","b"],"env":{"K":"v"},"dir":"/cnab/app","stdin":"x","timeout_ms":5,"stream":false}`,
 			ExecRequest{Command: "helm", Args: []string{"a", "b"}, Env: map[string]string{"K": "v"}, Dir: "/cnab/app", Stdin: "x", TimeoutMS: 5, Stream: &no}, nil},
+		{"discard", `{"command":"helm","discard":["stdout","stderr"]}`,
+			ExecRequest{Command: "helm", Discard: []string{"stdout", "stderr"}}, nil},
+		{"discard nothing", `{"command":"helm","discard":[]}`, ExecRequest{Command: "helm"}, nil},
+		{"raw output", `{"command":"helm","raw_output":true}`, ExecRequest{Command: "helm", RawOutput: true}, nil},
+		{"discard a stream that is none", `{"command":"helm","discard":["stdin"]}`, ExecRequest{}, ErrMalformed},
 		{"command only", `{"command":"echo"}`, ExecRequest{Command: "echo"}, nil},
 		{"no command", `{"args":["x"]}`, ExecRequest{}, ErrMalformed},
 		{"unknown field", `{"command":"echo","shell":true}`, ExecRequest{}, ErrMalformed},
@@ -87,4 +97,52 @@ func FuzzDecodeExecRequest(f *testing.F) {
 		require.NoError(t, err, "a decoded request must encode to one that decodes: %s", b)
 		require.Equal(t, req, again)
 	})
+}
+
+// FuzzExecResult_WriteJSON: the streaming encoder writes exactly what
+// Encode writes, and says how many bytes it wrote, for any captured bytes.
+func FuzzExecResult_WriteJSON(f *testing.F) {
+	f.Add(0, "out\n", "err", true, false, int64(12), "killed", "/usr/bin/x")
+	f.Add(-1, "\x00\x1f\"\\\b\f\n\r\t\x7f<>&", "\u2028\u2029\xff\xfe", false, true, int64(0), "", "")
+	f.Add(137, strings.Repeat("é", 3000), "", false, false, int64(-5), "", "")
+	f.Fuzz(func(t *testing.T, code int, stdout, stderr string, trunc, timedOut bool, ms int64, sig, path string) {
+		r := ExecResult{ExitCode: code, Stdout: stdout, Stderr: stderr, StdoutTruncated: trunc, StderrTruncated: !trunc,
+			TimedOut: timedOut, DurationMS: ms, Signal: sig, Path: path, StdoutLen: ms / 2, StderrLen: int64(code)}
+		want, err := Encode(r)
+		require.NoError(t, err)
+		var got bytes.Buffer
+		n, err := r.WriteJSON(&got)
+		require.NoError(t, err)
+		require.Equal(t, string(want), got.String())
+		require.Equal(t, int64(len(want)), n)
+
+		// From readers, in any chunks: the same bytes.
+		for _, wrap := range []func(io.Reader) io.Reader{iotest.OneByteReader, iotest.HalfReader, func(r io.Reader) io.Reader { return r }} {
+			got.Reset()
+			blank := r
+			blank.Stdout, blank.Stderr = "ignored", ""
+			n, err = blank.WriteJSONFrom(&got, wrap(strings.NewReader(stdout)), wrap(strings.NewReader(stderr)))
+			require.NoError(t, err)
+			require.Equal(t, string(want), got.String())
+			require.Equal(t, int64(len(want)), n)
+		}
+	})
+}
+
+// TestExecResult_WriteJSON_allFields: WriteJSON knows every field of
+// ExecResult; a new field fails here until WriteJSON writes it.
+func TestExecResult_WriteJSON_allFields(t *testing.T) {
+	t.Parallel()
+	r := ExecResult{ExitCode: 1, Stdout: "o", Stderr: "e", StdoutTruncated: true, StderrTruncated: true,
+		TimedOut: true, DurationMS: 2, Signal: "killed", Path: "/bin/x", StdoutLen: 5, StderrLen: 6}
+	v := reflect.ValueOf(r)
+	for i := range v.NumField() {
+		require.False(t, v.Field(i).IsZero(), "set field %s in this test", v.Type().Field(i).Name)
+	}
+	want, err := Encode(r)
+	require.NoError(t, err)
+	var got bytes.Buffer
+	_, err = r.WriteJSON(&got)
+	require.NoError(t, err)
+	require.Equal(t, string(want), got.String())
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -149,6 +150,18 @@ func TestABI(t *testing.T) {
 			require.NotNil(t, got.ExitCode, "ExecResult without exit_code: %s", value)
 			assert.Equal(t, wantExit, *got.ExitCode, "exit_code of %s", value)
 			assert.Equal(t, wantStdout, got.Stdout, "stdout of %s", value)
+		}
+	}
+	execFields := func(want map[string]any) func(t *testing.T, value []byte) {
+		return func(t *testing.T, value []byte) {
+			var got map[string]any
+			require.NoError(t, json.Unmarshal(value, &got), "the response is not an ExecResult: %q", value)
+			for k, v := range want {
+				assert.Equal(t, v, got[k], "%s of %s", k, value)
+			}
+			if _, ok := want["stderr_len"]; !ok {
+				assert.NotContains(t, got, "stderr_len", "no stderr came: %s", value)
+			}
 		}
 	}
 	contains := func(subs ...string) func(t *testing.T, value []byte) {
@@ -359,6 +372,28 @@ func TestABI(t *testing.T) {
 				"unlink": "!0", "mkdir": "!0", "rmdir": "!0", "rename": "!0", "symlink": "!0",
 			},
 			check: unchanged,
+		},
+		{
+			name: "output nobody reads: raw_output keeps it on the host until read, discard drops it", guest: "output.wasm",
+			policy: abiPolicyGrants,
+			want: map[string]string{
+				"raw_exec": "1", "raw_read_json": "1", "raw_too_small": "-6", "raw_read_stdout": "6", "raw_then_empty": "-8",
+				"discard_read": "1", "next_read": "1", "next_then_empty": "-8", "discard_bad_stream": "-1",
+			},
+			wantOutputs: map[string]string{"raw_stdout": "hello\n"},
+			checkOutputs: map[string]func(t *testing.T, value []byte){
+				"raw_result":     execFields(map[string]any{"exit_code": 0.0, "stdout": "", "stderr": "", "stdout_len": 6.0}),
+				"discard_result": execFields(map[string]any{"exit_code": 0.0, "stdout": "", "stdout_truncated": true}),
+				"next_result":    execResult("", 1),
+			},
+		},
+		{
+			name: "a FIFO in the bundle never blocks the step: stat and open work, reads fail", guest: "fifo.wasm",
+			policy: abiPolicyTimeout,
+			setup: func(t *testing.T, app string) {
+				require.NoError(t, syscall.Mkfifo(filepath.Join(app, "fifo"), 0o644))
+			},
+			want: map[string]string{"stat_fifo": "0", "open_fifo": "0", "read_fifo": "!0", "open_regular": "0", "read_regular": "0"},
 		},
 		{
 			name: "symlinks cannot leave the bundle directory", guest: "symlink.wasm",

@@ -7,12 +7,18 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/mixbox/mixbox/internal/procexec"
 )
 
 func main() {
+	// What a step's command leaves running, in a session of its own too,
+	// becomes mixbox's child and is stopped before mixbox exits.
+	_ = procexec.BecomeSubreaper() // Linux only; elsewhere the process groups are stopped
 	ctx, stop := signalContext(os.Stderr)
 	code := runWith(ctx, detachedFill, os.Args, os.Environ(), os.Stdout, os.Stderr)
 	stop()
+	procexec.KillOrphans()
 	os.Exit(code)
 }
 
@@ -40,6 +46,7 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 		select {
 		case <-sigs:
 			_, _ = fmt.Fprintln(stderr, "hard interrupt received, bye!")
+			procexec.KillOrphans() // the step's commands too: nothing is left running
 			os.Exit(exitUsage)
 		case <-done:
 		}

@@ -45,9 +45,10 @@ func KillGroup(pid int) error { return signalGroup(pid, sigKill) }
 
 // Watch stops the process group led by pid (a started Command) when ctx is
 // done: SIGTERM at once, then SIGKILL the grace period later or when stop
-// is called, whichever comes first. stop ends the watch and returns once no
-// signal is in flight; call it once, when the command and everything that
-// reads its output are done. A ctx that is never done sends nothing.
+// is called, whichever comes first. stop ends the watch, sends SIGKILL to
+// whatever is left of the group (a background child the command left
+// running, cancelled or not) and returns once no signal is in flight; call
+// it once, when the command and everything that reads its output are done.
 func Watch(ctx context.Context, pid int, grace time.Duration) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
@@ -70,7 +71,21 @@ func Watch(ctx context.Context, pid int, grace time.Duration) (stop func()) {
 	return func() {
 		close(done)
 		<-finished
+		_ = KillGroup(pid) // nothing of the command outlives it; the group may be gone
 	}
+}
+
+// Wait is cmd.Wait for a Command whose stdout or stderr is not an *os.File:
+// when the command exited successfully but something it started still held
+// its output when WaitDelay expired (exec.ErrWaitDelay), the command is done
+// all the same: Wait returns nil and held is true. Call Watch's stop (or
+// KillGroup) afterwards to stop what held it.
+func Wait(cmd *exec.Cmd) (held bool, err error) {
+	err = cmd.Wait()
+	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
+		return true, nil
+	}
+	return false, err
 }
 
 // ExitCode is the exit status of a finished process as a shell reports it:

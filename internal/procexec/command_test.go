@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mixbox/mixbox/internal/testutil"
 )
 
 // testCtx is the context of tests (wazero's pattern: not Background).
@@ -45,6 +47,40 @@ func TestHelperProcess(t *testing.T) {
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Println("ready")
 		time.Sleep(time.Minute)
+	case "hold": // start a child that keeps stdout open, then exit 0
+		child := exec.Command(os.Args[0], helperArgs("ignore-term")...)
+		child.Env = os.Environ()
+		child.Stdout = os.Stdout
+		if child.Start() != nil {
+			os.Exit(3)
+		}
+		if err := os.WriteFile(args[1], []byte(strconv.Itoa(child.Process.Pid)), 0o644); err != nil {
+			os.Exit(5)
+		}
+		os.Exit(0)
+	case "reaper": // become a subreaper, leave a detached grandchild, kill the orphans
+		if err := BecomeSubreaper(); err != nil {
+			fmt.Println("no subreaper:", err)
+			os.Exit(0)
+		}
+		mid := exec.Command(os.Args[0], helperArgs("detach", args[1])...)
+		mid.Env = os.Environ()
+		if err := mid.Run(); err != nil {
+			os.Exit(3)
+		}
+		fmt.Println("killed", KillOrphans())
+		os.Exit(0)
+	case "detach": // start a grandchild in a session of its own, write its pid, exit
+		child := exec.Command(os.Args[0], helperArgs("ignore-term")...)
+		child.Env = os.Environ()
+		child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if child.Start() != nil {
+			os.Exit(3)
+		}
+		if err := os.WriteFile(args[1], []byte(strconv.Itoa(child.Process.Pid)), 0o644); err != nil {
+			os.Exit(5)
+		}
+		os.Exit(0)
 	case "group": // start an ignore-term child in the group, write its pid to args[1]
 		child := exec.Command(os.Args[0], helperArgs("ignore-term")...)
 		child.Env = os.Environ()
@@ -89,22 +125,6 @@ func startReady(t *testing.T, cmd *exec.Cmd) {
 	_, err = out.Read(line)
 	require.NoError(t, err)
 	require.Equal(t, "ready\n", string(line))
-}
-
-// alive reports whether pid is a process that has not exited (a zombie
-// has exited).
-func alive(pid int) bool {
-	if err := syscall.Kill(pid, 0); err != nil {
-		return false
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		_, noProc := os.Stat("/proc/self/stat")
-		return noProc != nil // without procfs, kill(0) decides
-	}
-	// pid (comm) STATE ...: comm may hold spaces, so look after the last ')'.
-	rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
-	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
 }
 
 func TestCommand_exit(t *testing.T) {
@@ -190,21 +210,28 @@ func TestWatch(t *testing.T) {
 		cancel()
 		_ = cmd.Wait() // the leader dies of SIGTERM
 		require.Equal(t, "terminated", SignalName(cmd.ProcessState))
-		require.True(t, alive(child), "the child ignores SIGTERM")
+		require.True(t, testutil.Running(child), "the child ignores SIGTERM")
 		stop()
-		require.Eventually(t, func() bool { return !alive(child) }, 5*time.Second, 10*time.Millisecond,
+		require.Eventually(t, func() bool { return !testutil.Running(child) }, 5*time.Second, 10*time.Millisecond,
 			"stop sent SIGKILL to what was left of the group")
 	})
-	t.Run("not cancelled", func(t *testing.T) {
+	t.Run("not cancelled: stop kills what is left", func(t *testing.T) {
 		t.Parallel()
-		cmd := helper(t, testCtx, time.Second, "sleep")
+		pidFile := filepath.Join(t.TempDir(), "child")
+		cmd := helper(t, testCtx, time.Minute, "group", pidFile)
 		startReady(t, cmd)
-		stop := Watch(testCtx, cmd.Process.Pid, time.Millisecond)
+		stop := Watch(testCtx, cmd.Process.Pid, time.Minute)
+		data, err := os.ReadFile(pidFile)
+		require.NoError(t, err)
+		child, err := strconv.Atoi(string(data))
+		require.NoError(t, err)
+		time.Sleep(50 * time.Millisecond)
+		require.True(t, testutil.Running(cmd.Process.Pid), "no signal before stop without a cancel")
 		stop()
-		require.True(t, alive(cmd.Process.Pid), "no signal without a cancel")
-		require.NoError(t, KillGroup(cmd.Process.Pid))
 		_ = cmd.Wait()
 		require.Equal(t, "killed", SignalName(cmd.ProcessState))
+		require.Eventually(t, func() bool { return !testutil.Running(child) }, 5*time.Second, 10*time.Millisecond,
+			"a background child of the group does not outlive the command")
 	})
 	t.Run("grace ends first", func(t *testing.T) {
 		t.Parallel()
@@ -248,4 +275,53 @@ func TestStart_busy(t *testing.T) {
 	_, err = Start(func() *exec.Cmd { tries++; return Command(testCtx, time.Second, filepath.Join(t.TempDir(), "none")) })
 	require.Error(t, err)
 	require.Equal(t, 1, tries)
+}
+
+// TestWait_held: a command that exits 0 while a child holds its stdout is
+// done WaitDelay later, and reported as held, not as an error.
+func TestWait_held(t *testing.T) {
+	t.Parallel()
+	pidFile := filepath.Join(t.TempDir(), "child")
+	cmd := helper(t, testCtx, 200*time.Millisecond, "hold", pidFile)
+	var out strings.Builder
+	cmd.Stdout = &out // not a file: os/exec copies it, and waits for the copy
+	require.NoError(t, cmd.Start())
+	held, err := Wait(cmd)
+	require.NoError(t, err)
+	require.True(t, held)
+	require.Equal(t, 0, ExitCode(cmd.ProcessState))
+	data, err := os.ReadFile(pidFile)
+	require.NoError(t, err)
+	child, err := strconv.Atoi(string(data))
+	require.NoError(t, err)
+	require.NoError(t, KillGroup(cmd.Process.Pid), "the child is still in the group")
+	require.Eventually(t, func() bool { return !testutil.Running(child) }, 5*time.Second, 10*time.Millisecond)
+
+	cmd = helper(t, testCtx, time.Second, "exit", "3")
+	cmd.Stdout = &out
+	require.NoError(t, cmd.Start())
+	held, err = Wait(cmd)
+	require.False(t, held)
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "a failure is an error as with cmd.Wait")
+}
+
+// TestKillOrphans: a process that a command started in a session of its
+// own and left behind becomes the subreaper's child and is killed and
+// reaped. It runs in a helper process: KillOrphans kills every child.
+func TestKillOrphans(t *testing.T) {
+	t.Parallel()
+	pidFile := filepath.Join(t.TempDir(), "grandchild")
+	cmd := helper(t, testCtx, time.Second, "reaper", pidFile)
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	if strings.HasPrefix(string(out), "no subreaper") {
+		t.Skip(string(out))
+	}
+	require.Contains(t, string(out), "killed 1")
+	data, err := os.ReadFile(pidFile)
+	require.NoError(t, err)
+	grandchild, err := strconv.Atoi(string(data))
+	require.NoError(t, err)
+	require.False(t, testutil.Running(grandchild), "the detached grandchild is gone")
 }

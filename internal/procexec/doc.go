@@ -30,8 +30,14 @@
 // the whole group gets SIGTERM; the grace period later Wait stops waiting
 // (exec.Cmd.WaitDelay: the leader is killed, the pipes are closed). Watch
 // adds SIGKILL for the whole group, the grace period after SIGTERM or as soon
-// as the command is done, whichever comes first: nothing of a cancelled
-// command outlives it.
+// as the command is done, whichever comes first, and its stop kills what is
+// left of the group in any case: nothing in a command's group outlives it.
+// Wait treats a command that exited while a child still held its output
+// (exec.ErrWaitDelay) as done. A child that leaves the group (setsid) is
+// found another way: main makes mixbox a child subreaper (BecomeSubreaper,
+// Linux), so every orphan of a command becomes mixbox's child, and
+// KillOrphans kills and reaps them before mixbox exits. RATIONALE.md ("How
+// does mixbox make sure no process outlives it?") says why.
 //
 // # Notes
 //

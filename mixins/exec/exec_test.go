@@ -491,3 +491,37 @@ func TestWarmInput(t *testing.T) {
 
 // boolPtr is &b, for the optional bool fields of wasmabi.ExecRequest.
 func boolPtr(b bool) *bool { return &b }
+
+// TestExecute_discard: a step asks the host to keep only the streams
+// something of the step reads: stdout for a jsonPath or regex output,
+// stderr for ignoreError's output rules; suppress-output changes only the
+// streaming.
+func TestExecute_discard(t *testing.T) {
+	t.Parallel()
+	both := []string{wasmabi.StreamStdout, wasmabi.StreamStderr}
+	tests := []struct {
+		name, step string
+		want       []string
+	}{
+		{"nothing reads the output", "", both},
+		{"suppressed, nothing reads it", "      suppress-output: true\n", both},
+		{"a regex output reads stdout", "      outputs:\n        - name: o\n          regex: \"(.*)\"\n", []string{wasmabi.StreamStderr}},
+		{"a jsonPath output reads stdout", "      outputs:\n        - name: o\n          jsonPath: \"$.a\"\n", []string{wasmabi.StreamStderr}},
+		{"a path output reads a file", "      outputs:\n        - name: o\n          path: /cnab/app/o.txt\n", both},
+		{"ignoreError contains reads stderr", "      ignoreError:\n        output:\n          contains: [\"exists\"]\n", []string{wasmabi.StreamStdout}},
+		{"ignoreError regex reads stderr", "      ignoreError:\n        output:\n          regex: [\"exi.ts\"]\n", []string{wasmabi.StreamStdout}},
+		{"ignoreError exit codes read nothing", "      ignoreError:\n        exitCodes: [1]\n", both},
+		{"both read", "      suppress-output: true\n      outputs:\n        - name: o\n          regex: \"(.*)\"\n      ignoreError:\n        output:\n          contains: [\"x\"]\n", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fake := newFake(map[string]reply{"true": {}})
+			fake.files["cnab/app/o.txt"] = &fstest.MapFile{Data: []byte("x")}
+			input := "install:\n  - exec:\n      description: d\n      command: \"true\"\n" + tc.step
+			_ = execute(testCtx, fake, guest.Invocation{Command: "install", Action: "install", Input: []byte(input)})
+			require.Len(t, fake.calls, 1)
+			require.Equal(t, tc.want, fake.calls[0].Discard)
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/mixbox/mixbox/wasmabi"
@@ -116,8 +117,24 @@ func (r runner) resolve(s Instruction) (command, error) {
 		Env:     s.EnvironmentVars,
 		Dir:     dir,
 		Stream:  &stream,
+		Discard: s.unread(),
 	}
 	return command{req: req, shownDir: shownDir}, nil
+}
+
+// unread names the streams of the command that nothing of the step reads,
+// so the host need not keep them: stdout unless a jsonPath or regex output
+// reads it, stderr unless ignoreError matches its text. What is streamed to
+// the console is not affected.
+func (s Instruction) unread() []string {
+	var out []string
+	if !slices.ContainsFunc(s.Outputs, func(o Output) bool { return o.JSONPath != "" || o.Regex != "" }) {
+		out = append(out, wasmabi.StreamStdout)
+	}
+	if len(s.IgnoreError.Output.Contains) == 0 && len(s.IgnoreError.Output.Regex) == 0 {
+		out = append(out, wasmabi.StreamStderr)
+	}
+	return out
 }
 
 // localFile reports whether name is a file of the working directory

@@ -242,32 +242,41 @@ func (h *nativeHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(req.TimeoutMS)*time.Millisecond)
 		defer cancel()
 	}
-	cmd := procexec.Command(ctx, h.o.WaitDelay, cmdPath, req.Args...)
-	cmd.Args[0] = req.Command
-	cmd.Dir = h.physical(dir)
-	cmd.Env = mergeEnv(h.o.Env, req.Env)
-	if req.Stdin != "" {
-		cmd.Stdin = strings.NewReader(req.Stdin)
-	}
-	var stdout, stderr bytes.Buffer
-	if req.Streams() {
-		cmd.Stdout = io.MultiWriter(h.o.Stdout, &stdout)
-		cmd.Stderr = io.MultiWriter(h.o.Stderr, &stderr)
-	} else {
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var stdout, stderr capture
+	stdout.discard = !req.Captures(wasmabi.StreamStdout)
+	stderr.discard = !req.Captures(wasmabi.StreamStderr)
+	newCmd := func() *exec.Cmd {
+		cmd := procexec.Command(ctx, h.o.WaitDelay, cmdPath, req.Args...)
+		cmd.Args[0] = req.Command
+		cmd.Dir = h.physical(dir)
+		cmd.Env = mergeEnv(h.o.Env, req.Env)
+		if req.Stdin != "" {
+			cmd.Stdin = strings.NewReader(req.Stdin)
+		}
+		if req.Streams() {
+			cmd.Stdout = io.MultiWriter(h.o.Stdout, &stdout)
+			cmd.Stderr = io.MultiWriter(h.o.Stderr, &stderr)
+		} else {
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		}
+		return cmd
 	}
 
 	start := time.Now()
-	runErr := cmd.Start()
+	cmd, runErr := procexec.Start(newCmd) // again while the file is busy (ETXTBSY)
 	if runErr == nil {
 		stop := procexec.Watch(ctx, cmd.Process.Pid, h.o.WaitDelay)
-		runErr = cmd.Wait()
+		// A command that exited while what it started holds its output is
+		// done WaitDelay later; stop then kills what is left of its group.
+		_, runErr = procexec.Wait(cmd)
 		stop()
 	}
 	res := wasmabi.ExecResult{
-		Stdout:     stdout.String(),
-		Stderr:     stderr.String(),
-		DurationMS: time.Since(start).Milliseconds(),
+		Stdout:          stdout.buf.String(),
+		Stderr:          stderr.buf.String(),
+		StdoutTruncated: stdout.dropped,
+		StderrTruncated: stderr.dropped,
+		DurationMS:      time.Since(start).Milliseconds(),
 	}
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		res.TimedOut = true
@@ -316,6 +325,23 @@ func mergeEnv(base []string, extra map[string]string) []string {
 		out = append(out, k+"="+extra[k])
 	}
 	return out
+}
+
+// capture keeps a command's stream, all of it as Porter's exec mixin does,
+// or none of it when the request discards it (dropped then says whether
+// anything came).
+type capture struct {
+	buf     bytes.Buffer
+	discard bool
+	dropped bool
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	if c.discard {
+		c.dropped = c.dropped || len(p) > 0
+		return len(p), nil
+	}
+	return c.buf.Write(p)
 }
 
 // lockedWriter serialises writes of a command's stdout and stderr copiers.

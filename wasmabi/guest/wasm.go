@@ -52,16 +52,28 @@ func status(rc int32) error {
 	return nil
 }
 
-// Exec calls mixbox_v1.exec and reads the staged ExecResult.
+// Exec calls mixbox_v1.exec and reads the staged ExecResult. It asks for
+// the captured output raw (raw_output): the host keeps it until it is read,
+// and it is read once, into the string the result holds, never escaped into
+// JSON and decoded again. A host that does not know raw_output or discard
+// (E_INVAL) is asked again without them.
 func (wasmHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi.ExecResult, error) {
 	if err := ctx.Err(); err != nil {
 		return wasmabi.ExecResult{}, fmt.Errorf("exec %s: %w", req.Command, err)
 	}
+	req.RawOutput = true
 	b, err := wasmabi.Encode(req)
 	if err != nil {
 		return wasmabi.ExecResult{}, err
 	}
 	rc := hostExec(ptr(b), uint32(len(b)))
+	if wasmabi.Status(rc) == wasmabi.EInval {
+		req.RawOutput, req.Discard = false, nil
+		if b, err = wasmabi.Encode(req); err != nil {
+			return wasmabi.ExecResult{}, err
+		}
+		rc = hostExec(ptr(b), uint32(len(b)))
+	}
 	if rc < 0 {
 		return wasmabi.ExecResult{}, &ExecError{Status: wasmabi.Status(rc)}
 	}
@@ -69,13 +81,31 @@ func (wasmHost) Exec(ctx context.Context, req wasmabi.ExecRequest) (wasmabi.Exec
 	if err != nil {
 		return wasmabi.ExecResult{}, fmt.Errorf("read exec result of %s: %w", req.Command, err)
 	}
-	return wasmabi.DecodeExecResult(resp)
+	res, err := wasmabi.DecodeExecResult(resp)
+	if err != nil {
+		return wasmabi.ExecResult{}, err
+	}
+	for _, f := range []struct {
+		n   int64
+		dst *string
+	}{{res.StdoutLen, &res.Stdout}, {res.StderrLen, &res.Stderr}} {
+		if f.n <= 0 || !req.RawOutput {
+			continue
+		}
+		out, err := readResponse(int(f.n))
+		if err != nil {
+			return wasmabi.ExecResult{}, fmt.Errorf("read the output of %s: %w", req.Command, err)
+		}
+		*f.dst = unsafe.String(unsafe.SliceData(out), len(out)) // out is not used again
+	}
+	res.StdoutLen, res.StderrLen = 0, 0
+	return res, nil
 }
 
 // readResponse copies the staged response, growing the buffer on E_TOOSMALL.
 func readResponse(size int) ([]byte, error) {
-	if size < 64 {
-		size = 64
+	if size < 1 {
+		size = 1
 	}
 	for {
 		buf := make([]byte, size)

@@ -42,11 +42,18 @@
 // Streamed output is written to Call.Stdout and Call.Stderr as it comes,
 // unmasked: the caller passes masking writers. The captured stdout and
 // stderr are cut at captureBytes each; the flags say that more came. A
+// stream the request discards is not captured at all. With Call.Spill, a
+// capture over SpillAt goes to an unlinked temporary file handed over in
+// the Spill instead of the result's string (RATIONALE.md: "Why does a
+// command's output reach a guest raw, from the host, and only when it is
+// read?"); the Recorder streams such captures into the recording. A
 // command's exit by signal N is reported as exit code 128+N. When the
 // command's descendants keep its stdout or stderr open after it exits, Exec
-// waits for them up to the timeout, then stops the process group: SIGTERM,
-// and SIGKILL after Options.KillGrace or once the command and its output
-// are done (procexec.Watch). Symbolic
+// waits for them Options.KillGrace at most, then kills what is left of the
+// group and returns the command's own exit (not a timeout). On a timeout or
+// cancel the group gets SIGTERM, and SIGKILL after Options.KillGrace or once
+// the command and its output are done; whatever is left of the group when
+// a call ends is killed (procexec.Watch). Symbolic
 // links that stay inside the bundle directory are followed as the kernel
 // does. The symlink check and the start are not atomic: the bundle is
 // assumed not to change during a run (the guest's mount is read-only).

@@ -19,6 +19,10 @@ type Call struct {
 	// Request.Streams() is true. They are masking writers.
 	Stdout io.Writer
 	Stderr io.Writer
+	// Spill, when set, lets an executor keep a capture over SpillAt bytes
+	// in a file and hand it over here, leaving the result's field empty;
+	// the caller then closes it. Nil keeps every capture in the result.
+	Spill *Spill
 }
 
 // Executor runs exec calls. Implementations: the real one (policy checked,
@@ -30,4 +34,19 @@ type Call struct {
 // the result.
 type Executor interface {
 	Exec(ctx context.Context, c Call) (wasmabi.ExecResult, error)
+}
+
+// Discarded returns res without the streams req discards: the field empty,
+// its *_truncated flag set when there was output. Executors that answer
+// from a table or a recording use it to give what a real run gives.
+func Discarded(req wasmabi.ExecRequest, res wasmabi.ExecResult) wasmabi.ExecResult {
+	if !req.Captures(wasmabi.StreamStdout) {
+		res.StdoutTruncated = res.StdoutTruncated || res.Stdout != ""
+		res.Stdout = ""
+	}
+	if !req.Captures(wasmabi.StreamStderr) {
+		res.StderrTruncated = res.StderrTruncated || res.Stderr != ""
+		res.Stderr = ""
+	}
+	return res
 }

@@ -235,20 +235,19 @@ type run struct {
 }
 
 // run starts the command in its own process group and waits for it and for
-// every process holding its stdout or stderr, up to the timeout: then the
-// group gets SIGTERM and, after the grace period, SIGKILL.
+// every process holding its stdout or stderr: up to the timeout (then the
+// group gets SIGTERM and, after the grace period, SIGKILL), and once the
+// command has exited, up to the grace period (then what is left of the
+// group gets SIGKILL and the command's own exit is the result). Whatever is
+// left of the group when the call ends is killed.
 func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 	start := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 
-	cmd := procexec.Command(runCtx, l.opts.KillGrace, r.path, r.args...)
-	cmd.Dir = r.dir
-	cmd.Env = r.env
-
 	var tee sync.Mutex // Call.Stdout and Call.Stderr may share a console
-	stdout := &capture{limit: r.capture}
-	stderr := &capture{limit: r.capture}
+	stdout := &capture{limit: r.capture, discard: !c.Request.Captures(wasmabi.StreamStdout), spill: c.Spill != nil}
+	stderr := &capture{limit: r.capture, discard: !c.Request.Captures(wasmabi.StreamStderr), spill: c.Spill != nil}
 	if c.Request.Streams() {
 		stdout.tee, stderr.tee, stdout.mu, stderr.mu = c.Stdout, c.Stderr, &tee, &tee
 	}
@@ -256,11 +255,17 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 	if err != nil {
 		return startFailure(start, err)
 	}
-	cmd.Stdout, cmd.Stderr = pipes.childOut, pipes.childErr
-	if pipes.childIn != nil {
-		cmd.Stdin = pipes.childIn // else /dev/null
-	}
-	if err := cmd.Start(); err != nil {
+	cmd, err := procexec.Start(func() *exec.Cmd { // again while the file is busy (ETXTBSY)
+		cmd := procexec.Command(runCtx, l.opts.KillGrace, r.path, r.args...)
+		cmd.Dir = r.dir
+		cmd.Env = r.env
+		cmd.Stdout, cmd.Stderr = pipes.childOut, pipes.childErr
+		if pipes.childIn != nil {
+			cmd.Stdin = pipes.childIn // else /dev/null
+		}
+		return cmd
+	})
+	if err != nil {
 		pipes.closeAll()
 		return startFailure(start, r.startErr(err))
 	}
@@ -271,6 +276,8 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 
 	readers := pipes.read(stdout, stderr)
 	_ = cmd.Wait() // the exit status is in cmd.ProcessState; ctx errors are timedOut
+	drain := time.NewTimer(l.opts.KillGrace)
+	defer drain.Stop()
 	select {
 	case <-readers:
 	case <-runCtx.Done():
@@ -281,16 +288,39 @@ func (l *Local) run(ctx context.Context, c Call, r run) wasmabi.ExecResult {
 			pipes.closeParent()
 			<-readers
 		}
+	case <-drain.C:
+		// The command exited a grace period ago and what it started still
+		// holds its output: the command is done, the rest of its group is
+		// stopped, and what is outside the group is let go.
+		_ = procexec.KillGroup(cmd.Process.Pid) // the group may be gone by now
+		select {
+		case <-readers:
+		case <-time.After(200 * time.Millisecond):
+			pipes.closeParent()
+			<-readers
+		}
+		l.opts.Logger.WarnContext(ctx, "exec: the command exited but processes it started kept its output open; they were stopped",
+			"mixin", c.Mixin, "step", c.Step, "command", r.path, "after", l.opts.KillGrace)
 	}
 	timedOut := runCtx.Err() != nil
 	stop()
 	pipes.closeParent()
 
+	for _, s := range []*capture{stdout, stderr} {
+		if s.err != nil {
+			l.opts.Logger.WarnContext(ctx, "exec: the capture of the command's output stopped", "mixin", c.Mixin, "step", c.Step, "error", s.err)
+		}
+	}
+	outText, outFile := stdout.result()
+	errText, errFile := stderr.result()
+	if c.Spill != nil {
+		c.Spill.Stdout, c.Spill.Stderr = outFile, errFile
+	}
 	res := wasmabi.ExecResult{
 		ExitCode:        procexec.ExitCode(cmd.ProcessState),
 		Signal:          procexec.SignalName(cmd.ProcessState),
-		Stdout:          stdout.buf.String(),
-		Stderr:          stderr.buf.String(),
+		Stdout:          outText,
+		Stderr:          errText,
 		StdoutTruncated: stdout.truncated,
 		StderrTruncated: stderr.truncated,
 		TimedOut:        timedOut,
@@ -316,23 +346,43 @@ func startFailure(start time.Time, err error) wasmabi.ExecResult {
 	return wasmabi.ExecResult{ExitCode: -1, Stderr: err.Error(), DurationMS: time.Since(start).Milliseconds()}
 }
 
-// capture keeps up to limit bytes of a stream and tees it.
+// Past growDirect bytes a capture's buffer grows straight to its limit, or
+// to growStep if the limit is larger (then doubling): one allocation, whose
+// pages the kernel gives as they are written, instead of doubling from
+// 1 MiB (each doubling holds the old and the new copy at once and leaves
+// the old one to the collector).
+const (
+	growDirect = 1 << 20
+	growStep   = 64 << 20
+)
+
+// capture keeps up to limit bytes of a stream (none when discard is set:
+// then truncated says whether anything came) and tees it. With spill set,
+// past SpillAt bytes it keeps them in a file instead of memory.
 type capture struct {
 	limit     int64
+	discard   bool
+	spill     bool
 	buf       strings.Builder
+	file      *os.File // the spilled capture, when it spilled
+	n         int64    // bytes kept, in buf or file
+	err       error    // a failed write to file: the capture stops there
 	truncated bool
 	tee       io.Writer
 	mu        *sync.Mutex
 }
 
 func (c *capture) write(p []byte) {
-	if room := c.limit - int64(c.buf.Len()); room > 0 {
+	switch room := c.limit - c.n; {
+	case c.discard:
+		c.truncated = c.truncated || len(p) > 0
+	case room > 0 && c.err == nil:
 		n := min(int64(len(p)), room)
-		c.buf.Write(p[:n])
+		c.keep(p[:n])
 		if n < int64(len(p)) {
 			c.truncated = true
 		}
-	} else if len(p) > 0 {
+	case len(p) > 0:
 		c.truncated = true
 	}
 	if c.tee != nil {
@@ -340,6 +390,42 @@ func (c *capture) write(p []byte) {
 		_, _ = c.tee.Write(p) // the console never fails the command
 		c.mu.Unlock()
 	}
+}
+
+// keep adds p to what is kept: in memory up to SpillAt (when spill is
+// set), then in a file; in memory only if no file can be made.
+func (c *capture) keep(p []byte) {
+	if c.spill && c.file == nil && c.n+int64(len(p)) > SpillAt {
+		if f, err := newSpoolFile(); err == nil {
+			if _, err := io.WriteString(f, c.buf.String()); err == nil {
+				c.file = f
+				c.buf = strings.Builder{}
+			} else {
+				_ = f.Close() // memory it is, then
+			}
+		}
+	}
+	if c.file != nil {
+		if _, err := c.file.Write(p); err != nil {
+			c.err, c.truncated = err, true
+			return
+		}
+		c.n += int64(len(p))
+		return
+	}
+	if need := c.n + int64(len(p)); need > int64(c.buf.Cap()) && need > growDirect {
+		c.buf.Grow(int(min(c.limit, max(need, 2*int64(c.buf.Cap()), growStep))) - c.buf.Len())
+	}
+	c.buf.Write(p)
+	c.n += int64(len(p))
+}
+
+// result returns what was kept: the string, or the file (then "").
+func (c *capture) result() (string, *Spooled) {
+	if c.file != nil {
+		return "", &Spooled{f: c.file, n: c.n, refs: 1}
+	}
+	return c.buf.String(), nil
 }
 
 // pipes are the command's stdio. The parent's ends are read (and written)

@@ -430,7 +430,6 @@ func TestLocal_Exec_timeout(t *testing.T) {
 		{name: "the request's timeout", script: "sleep 30 & echo $!; wait", timeout: 1000, policy: time.Minute},
 		{name: "a request cannot exceed the policy", script: "sleep 30 & echo $!; wait", timeout: 60000, policy: time.Second},
 		{name: "SIGTERM ignored: SIGKILL after the grace", script: "trap '' TERM; sleep 30 & echo $!; wait; wait", policy: time.Second},
-		{name: "a background child holding stdout after sh exits", script: "sleep 30 & echo $!", policy: time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -447,6 +446,44 @@ func TestLocal_Exec_timeout(t *testing.T) {
 			requireGone(t, got.Stdout)
 		})
 	}
+}
+
+// TestLocal_Exec_childHoldsOutput: a command that exits while a child it
+// started keeps its stdout or stderr open is done the grace period after it
+// exits, with its own exit code and no timeout; the child is stopped, and
+// what the command printed is kept.
+func TestLocal_Exec_childHoldsOutput(t *testing.T) {
+	t.Parallel()
+	for _, script := range []string{"sleep 30 & echo $!; exit 3", "sleep 30 >&2 & echo $! ; echo fine >&2; exit 3"} {
+		t.Run(script, func(t *testing.T) {
+			t.Parallel()
+			m := anyCommand()
+			m.Limits.ExecTimeout = time.Minute
+			l, _ := newLocal(t, m)
+			start := time.Now()
+			got, err := l.Exec(testCtx, Call{Mixin: "m", Request: wasmabi.ExecRequest{Command: "sh", Args: []string{"-c", script}, Stream: noStream()}})
+			require.NoError(t, err)
+			require.False(t, got.TimedOut)
+			require.Equal(t, 3, got.ExitCode)
+			require.Less(t, time.Since(start), 30*time.Second, "Exec waited for the child")
+			requireGone(t, got.Stdout)
+		})
+	}
+}
+
+// TestLocal_Exec_backgroundChild: a child the command leaves running in
+// its group, not holding its output, is killed when the call ends.
+func TestLocal_Exec_backgroundChild(t *testing.T) {
+	t.Parallel()
+	l, _ := newLocal(t, anyCommand())
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	got, err := l.Exec(testCtx, Call{Mixin: "m", Request: wasmabi.ExecRequest{Command: "sh",
+		Args: []string{"-c", "sleep 30 >/dev/null 2>&1 & echo $! > " + pidFile}, Stream: noStream()}})
+	require.NoError(t, err)
+	require.Equal(t, 0, got.ExitCode)
+	data, err := os.ReadFile(pidFile)
+	require.NoError(t, err)
+	requireGone(t, string(data))
 }
 
 func TestLocal_Exec_cancel(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
 	"slices"
 	"sort"
@@ -134,7 +133,7 @@ func (c BundleCredential) AppliesTo(action string) bool { return AppliesTo(c.App
 
 // LoadBundle reads and parses a bundle.json file.
 func LoadBundle(path string) (*Bundle, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read bundle definition: %w", err)
 	}
@@ -262,7 +261,7 @@ func LoadDependencies(ctx context.Context, m *Manifest, resolve func(string) str
 // (/cnab/app/relocation-mapping.json: {"original": "relocated"}). A missing
 // file is an error wrapping fs.ErrNotExist.
 func LoadRelocation(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read relocation mapping: %w", err)
 	}

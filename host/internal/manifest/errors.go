@@ -23,4 +23,7 @@ var (
 
 	// ErrInvalidImageReference means an image reference could not be parsed.
 	ErrInvalidImageReference = errors.New("invalid image reference")
+
+	// ErrTooLarge means porter.yaml or a bundle.json is over MaxFileBytes.
+	ErrTooLarge = errors.New("definition file over its size limit")
 )

@@ -3,7 +3,6 @@ package manifest
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -38,7 +37,7 @@ func Load(path string) (*Manifest, error) { return LoadWith(path, Options{}) }
 
 // LoadWith reads and parses the manifest at path with opts.
 func LoadWith(path string, opts Options) (*Manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}

@@ -13,11 +13,17 @@
 //
 // # Notes
 //
-// The disk cache is wazero's (wazero.NewCompilationCacheWithDir). Beside
-// its files the Store writes one marker per module, `mixbox-<sha256>.compiled`,
-// once the compiler has cached it, so that the next process knows before
-// loading whether the module is warm. Precompile fills the cache the same way
-// when an invocation image is built, and, with Claim, after a short run that
-// left its cold modules to it (Options.CompileLater, cold.go): it holds
-// `mixbox-<sha256>.filling` while it compiles one.
+// The disk cache is package compcache's: wazero's compilation cache with a
+// file cache whose entries mixbox writes atomically and checks (header and
+// CRC-32C over the whole entry) before wazero reads them. A damaged entry
+// is discarded and the module compiled again, with one note in
+// Loaded.Notes; a cache directory that another user can write is not used
+// at all (the note says why) and modules run on the interpreter. Beside the
+// entries the Store writes one marker per module,
+// `mixbox-<sha256>.compiled`, once the compiler has cached it, so that the
+// next process knows before loading whether the module is warm. Precompile
+// fills the cache the same way when an invocation image is built, and, with
+// Claim, after a short run that left its cold modules to it
+// (Options.CompileLater, cold.go): it holds `mixbox-<sha256>.filling` while
+// it compiles one.
 package modules

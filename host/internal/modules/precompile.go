@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/tetratelabs/wazero/experimental"
@@ -52,6 +53,9 @@ func Precompile(ctx context.Context, opts PrecompileOptions) error {
 		return fmt.Errorf("start wasm engine: %w", err)
 	}
 	defer func() { _ = eng.Close(context.WithoutCancel(ctx)) }() // the cache is already written
+	if !eng.DiskCache() {
+		return fmt.Errorf("%w: precompile into %s: %s", errkind.ErrUsage, opts.Dir, strings.Join(eng.TakeNotes(), "; "))
+	}
 	// wazero compiles the functions of a module on this many goroutines.
 	ctx = experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0))
 	for _, src := range opts.Sources {
@@ -79,8 +83,12 @@ func precompileOne(ctx context.Context, eng *wasm.Engine, opts PrecompileOptions
 		ctx, cancel = context.WithTimeout(ctx, FillTimeout)
 		defer cancel()
 	}
+	failures := eng.CacheWriteFailures()
 	if _, err := eng.LoadSum(ctx, src.Name, src.Bin, sum); err != nil {
 		return fmt.Errorf("precompile %s: %w", src.Where, err) // a refused module matches ErrIncompatible
+	}
+	if eng.CacheWriteFailures() > failures {
+		return fmt.Errorf("precompile %s into %s: %s", src.Where, opts.Dir, strings.Join(eng.TakeNotes(), "; "))
 	}
 	if err := writeMarker(Marker(opts.Dir, hexSum)); err != nil {
 		return fmt.Errorf("precompile %s: %w", src.Where, err)

@@ -62,6 +62,9 @@ type Store struct {
 type Loaded struct {
 	Engine *wasm.Engine
 	Module *wasm.Module
+	// Notes are what the user should hear about the compile cache since the
+	// last Load (a cache dir refused, a damaged entry discarded), once each.
+	Notes []string
 }
 
 // New returns a Store.
@@ -172,12 +175,24 @@ func (s *Store) LoadOn(ctx context.Context, e Engine, name, where string, bin []
 	}
 	interpreter := e == Interpreter || e == Auto && s.opts.Interpreter
 	marker := ""
+	var notes []string
 	if (e == Auto || e == Cached) && !interpreter {
 		cold := s.opts.CacheDir == "" && e == Cached
 		if s.opts.CacheDir != "" {
-			marker = Marker(s.opts.CacheDir, hex.EncodeToString(sum[:]))
-			_, err := os.Stat(marker)
-			cold = err != nil
+			compiler, err := s.engine(ctx, false)
+			if err != nil {
+				return Loaded{}, err
+			}
+			notes = compiler.TakeNotes()
+			if compiler.DiskCache() {
+				marker = Marker(s.opts.CacheDir, hex.EncodeToString(sum[:]))
+				_, err := os.Stat(marker)
+				cold = err != nil
+			} else {
+				// The cache dir is refused: nothing compiled would be kept, so
+				// the interpreter, which starts ten times sooner, runs it.
+				cold = true
+			}
 		}
 		interpreter = cold // Auto: interpret now, compile in the background
 		if e == Cached {
@@ -188,16 +203,18 @@ func (s *Store) LoadOn(ctx context.Context, e Engine, name, where string, bin []
 	if err != nil {
 		return Loaded{}, err
 	}
+	failures := eng.CacheWriteFailures()
 	mod, err := eng.LoadSum(ctx, name, bin, sum)
+	notes = append(notes, eng.TakeNotes()...)
 	if err != nil {
-		return Loaded{}, loadErr(name, where, err)
+		return Loaded{Notes: notes}, loadErr(name, where, err)
 	}
 	switch {
 	case interpreter && marker != "" && s.opts.CompileLater:
 		s.addCold(name, where)
 	case interpreter && marker != "":
 		s.fillCache(context.WithoutCancel(ctx), name, bin, sum, marker)
-	case e == Compiler && s.opts.CacheDir != "":
+	case e == Compiler && s.opts.CacheDir != "" && eng.DiskCache() && eng.CacheWriteFailures() == failures:
 		if err := writeMarker(Marker(s.opts.CacheDir, mod.Info().SHA256)); err != nil {
 			s.opts.Logger.Warn("mark compiled", "mixin", name, "err", err)
 		}
@@ -206,6 +223,7 @@ func (s *Store) LoadOn(ctx context.Context, e Engine, name, where string, bin []
 	s.mu.Lock()
 	s.loaded[key] = l
 	s.mu.Unlock()
+	l.Notes = notes
 	return l, nil
 }
 
@@ -230,9 +248,19 @@ func (s *Store) fillCache(ctx context.Context, name string, bin []byte, sum [32]
 	s.pending++
 	s.mu.Unlock()
 	go func() {
-		if _, err := eng.LoadSum(ctx, name, bin, sum); err != nil {
-			s.opts.Logger.Warn("compile in the background", "mixin", name, "err", err)
-		} else if err := writeMarker(marker); err != nil {
+		failures := eng.CacheWriteFailures()
+		_, err := eng.LoadSum(ctx, name, bin, sum)
+		for _, n := range eng.TakeNotes() {
+			s.opts.Logger.Warn("compile in the background", "mixin", name, "note", n)
+		}
+		switch {
+		case err != nil: // logged below
+		case eng.CacheWriteFailures() > failures:
+			// Not on disk: the next process must not think it warm.
+		default:
+			err = writeMarker(marker)
+		}
+		if err != nil {
 			s.opts.Logger.Warn("compile in the background", "mixin", name, "err", err)
 		}
 		s.mu.Lock()

@@ -78,6 +78,15 @@ func TestPrecompile(t *testing.T) {
 	err := modules.Precompile(testCtx, modules.PrecompileOptions{Dir: t.TempDir(), Version: "test",
 		Sources: []modules.Source{{Name: "bad", Where: "bad.wasm", Bin: []byte("nope")}}, Stdout: io.Discard})
 	require.ErrorIs(t, err, errkind.ErrIncompatible)
+
+	open := t.TempDir()
+	require.NoError(t, os.Chmod(open, 0o777))
+	err = modules.Precompile(testCtx, modules.PrecompileOptions{Dir: open, Version: "test", Sources: []modules.Source{{Name: "exec", Where: "exec (built-in)", Bin: builtin.Wasm()}}, Stdout: io.Discard})
+	require.ErrorIs(t, err, errkind.ErrUsage, "a cache another user can write is never filled")
+	require.ErrorContains(t, err, "can be written by its group and others")
+	marks, err := filepath.Glob(filepath.Join(open, "mixbox-*.compiled"))
+	require.NoError(t, err)
+	require.Empty(t, marks)
 }
 
 func TestDefaultCacheDir(t *testing.T) {

@@ -79,7 +79,9 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 		return cmd
 	})
 	if runErr == nil {
-		runErr = cmd.Wait()
+		// The runtime's exit ends the step: what it started and left holding
+		// its output gets WaitDelay to let go, then the group is killed.
+		_, runErr = procexec.Wait(cmd)
 	}
 	if cmd.Process != nil {
 		// Make sure nothing of the group outlives the step.

@@ -14,12 +14,6 @@ import (
 // see it.
 const BundleDir = "/cnab/app"
 
-// RefusedEnv returns the request env keys refused whatever a policy lists
-// (abi-v1.md §3).
-func RefusedEnv() []string {
-	return []string{"LD_PRELOAD", "LD_LIBRARY_PATH", "PATH", "BASH_ENV"}
-}
-
 // Request is an exec request as the policy checks it: resolved.
 type Request struct {
 	// Command is the command as the guest gave it.
@@ -76,7 +70,7 @@ func within(p, dir string) bool {
 //     §8.6), whatever the grants;
 //   - Dir must be /cnab/app or under it, or one of m.Dirs or under it;
 //   - each request env key must be listed in m.Env and not be one of
-//     RefusedEnv;
+//     RefusedEnv (in any letter case) or an invalid name;
 //   - one grant must name the command ("*", the exact name, or the resolved
 //     path for a path grant), agree with a pinned path once r.Path is known,
 //     and its arg regexes must each match the whole arg at their position.
@@ -96,8 +90,8 @@ func (m Mixin) Check(mixin string, r Request) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if slices.Contains(RefusedEnv(), k) {
-			return deny("env %s is always refused", k)
+		if why := envRefused(k); why != "" {
+			return deny("env %s %s", printable(k), why)
 		}
 		if !slices.Contains(m.Env, k) {
 			return deny("env %s is not in the env of the policy", k)

@@ -19,12 +19,13 @@
 // Check works on the resolved request: a grant of helm does not allow
 // /tmp/helm or ../helm, a command containing a slash must resolve under
 // /cnab/app, `..` in a dir cannot leave /cnab/app or a granted dir, and
-// LD_PRELOAD, LD_LIBRARY_PATH, PATH and BASH_ENV are refused in a request's
-// env even when the policy lists them. A mixin never grants itself more
-// than Declared allows: under the default policy its own mixbox.mixin
-// section yields only named commands and env keys that carry no secret of
-// the run (SecretEnv); "*" and a credential's env come only from an
-// operator's policy.
+// the keys of RefusedEnv (the loader's LD_*, PATH, shell and interpreter
+// start-up hooks; in any letter case) are refused in a request's env even
+// when the policy lists them. A mixin never grants itself more than
+// Declared allows: under the default policy its own mixbox.mixin section
+// yields only named commands and env keys that carry no secret of the run
+// (SecretEnv); "*" and a credential's env come only from an operator's
+// policy.
 //
 // # Notes
 //

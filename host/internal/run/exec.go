@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"slices"
@@ -53,12 +54,17 @@ type execState struct {
 }
 
 // newExecState prepares the recorder or the replayer of a run. maskText
-// masks what the recording holds: requests and results of mixins, masked
-// with every value of the run.
-func newExecState(cfg Config, maskText func(string) string) (*execState, error) {
+// and maskStream mask what the recording holds: requests and results of
+// mixins, masked with every value of the run; maskStream for the captures
+// kept in files, streamed.
+func newExecState(cfg Config, maskText func(string) string, maskStream func(io.Writer) hostexec.MaskWriter) (*execState, error) {
 	x := &execState{replayFile: cfg.ReplayExec, grants: &renderedGrants{}}
 	if cfg.RecordExec != "" {
-		x.recorder = hostexec.NewRecorder(hostexec.RecorderOptions{Path: cfg.RecordExec, Mask: maskText})
+		x.recorder = hostexec.NewRecorder(hostexec.RecorderOptions{
+			Path:       cfg.RecordExec,
+			Mask:       maskText,
+			MaskStream: maskStream,
+		})
 	}
 	if cfg.ReplayExec != "" {
 		data, err := os.ReadFile(cfg.ReplayExec)
@@ -81,6 +87,7 @@ func (x *execState) end() error {
 	if x.recorder == nil {
 		return nil
 	}
+	defer x.recorder.Close()
 	if err := x.recorder.Flush(); err != nil {
 		return fmt.Errorf("write the exec recording: %w", err)
 	}

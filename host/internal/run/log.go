@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mixbox/mixbox/host/internal/mask"
 	"github.com/mixbox/mixbox/host/internal/step"
@@ -95,6 +96,7 @@ type event struct {
 	Engine     string `json:"engine,omitempty"`
 	Stream     string `json:"stream,omitempty"`
 	Text       string `json:"text,omitempty"`
+	Partial    bool   `json:"partial,omitempty"` // the line goes on in the next output event
 	DurationMS *int64 `json:"duration_ms,omitempty"`
 	Error      string `json:"error,omitempty"`
 }
@@ -266,6 +268,11 @@ func round(d time.Duration) time.Duration {
 	return d
 }
 
+// maxLine is the most text of one output event: a longer line is cut into
+// events of this size (at a rune boundary) marked partial, so a flood with
+// no newline costs no more memory than this.
+const maxLine = 64 << 10
+
 // lineWriter turns a stream into one JSON "output" event per line.
 type lineWriter struct {
 	log     *runLog
@@ -274,22 +281,38 @@ type lineWriter struct {
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
-	w.partial = append(w.partial, p...)
-	for {
-		i := bytes.IndexByte(w.partial, '\n')
-		if i < 0 {
-			break
+	n := len(p)
+	for len(p) > 0 {
+		if i := bytes.IndexByte(p, '\n'); i >= 0 && len(w.partial)+i <= maxLine {
+			w.partial = append(w.partial, p[:i]...)
+			w.log.emit(event{Event: "output", Stream: w.stream, Text: string(w.partial)})
+			w.partial, p = w.partial[:0], p[i+1:]
+			continue
 		}
-		w.log.emit(event{Event: "output", Stream: w.stream, Text: string(w.partial[:i])})
-		w.partial = w.partial[i+1:]
+		take := min(len(p), maxLine-len(w.partial))
+		w.partial = append(w.partial, p[:take]...)
+		p = p[take:]
+		if len(w.partial) == maxLine {
+			cut := maxLine
+			for j := maxLine - 1; j >= maxLine-utf8.UTFMax && j > 0; j-- {
+				if utf8.RuneStart(w.partial[j]) {
+					if !utf8.FullRune(w.partial[j:]) {
+						cut = j
+					}
+					break
+				}
+			}
+			w.log.emit(event{Event: "output", Stream: w.stream, Text: string(w.partial[:cut]), Partial: true})
+			w.partial = append(w.partial[:0], w.partial[cut:]...)
+		}
 	}
-	return len(p), nil
+	return n, nil
 }
 
 // flushPartial emits a last line that did not end with a newline.
 func (w *lineWriter) flushPartial() {
 	if len(w.partial) > 0 {
 		w.log.emit(event{Event: "output", Stream: w.stream, Text: string(w.partial)})
-		w.partial = nil
+		w.partial = w.partial[:0]
 	}
 }

@@ -197,6 +197,9 @@ func mixinPath(dir, name, ext string) string {
 // run, granted what the policy gives it.
 func (s *session) wasmRunner(ctx context.Context, name, where string, bin []byte, form step.Form, b *bundle, env []string, pol *policy.Policy) (step.Runner, error) {
 	l, err := s.deps.Modules.Load(ctx, name, where, bin)
+	for _, n := range l.Notes {
+		s.log.warn("%s", n)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mixbox/mixbox/host/internal/errkind"
+	"github.com/mixbox/mixbox/host/internal/hostexec"
 	"github.com/mixbox/mixbox/host/internal/manifest"
 	"github.com/mixbox/mixbox/host/internal/mask"
 	"github.com/mixbox/mixbox/host/internal/policy"
@@ -153,7 +154,7 @@ func (s *session) run(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	exec, err := newExecState(s.cfg, s.maskAll)
+	exec, err := newExecState(s.cfg, s.maskAll, func(w io.Writer) hostexec.MaskWriter { return mask.NewWriter(w, s.secrets, s.guest) })
 	if err != nil {
 		return rep, err
 	}
@@ -273,29 +274,37 @@ func (s *session) initialize(b *bundle) error {
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(s.paths.stateBag())
-	if errors.Is(err, os.ErrNotExist) || err == nil && len(b.m.State) == 0 {
+	if len(b.m.State) == 0 {
 		s.debug("No existing bundle state to unpack")
 		return nil
+	}
+	bag, err := state.Open(s.paths.root, s.paths.stateBag())
+	if errors.Is(err, os.ErrNotExist) {
+		s.debug("No existing bundle state to unpack")
+		return nil
+	}
+	if errors.Is(err, state.ErrCorrupt) {
+		return errkind.WithHint(fmt.Errorf("read state %s: %w", s.paths.stateBag(), err),
+			"the porter-state parameter must be the base64 of a tar.gz, or null")
 	}
 	if err != nil {
 		return fmt.Errorf("read state: %w", err)
 	}
-	if strings.TrimSpace(string(data)) == "null" {
+	if bag == nil { // the state file holds null
 		if b.stateIsFileParam() {
 			s.debug("No existing bundle state to unpack") // Porter decodes it as a file parameter first, which removes it
 		} else {
 			s.debug("Bundle state file has null content")
 		}
+		return nil
 	}
-	bag, err := state.Decode(data)
+	defer func() { _ = bag.Close() }() // read only
+	names, err := state.Unpack(bag, s.paths.root, b.stateVars())
 	if err != nil {
-		return errkind.WithHint(fmt.Errorf("read state %s: %w", s.paths.stateBag(), err),
-			"the porter-state parameter must be the base64 of a tar.gz, or null")
-	}
-	names, err := state.Unpack(bag, b.stateVars())
-	if err != nil {
-		return fmt.Errorf("unpack state: %w", err)
+		if hint := stateHint(err); hint != "" { // err names the state and says "unpack state"
+			err = errkind.WithHint(err, hint)
+		}
+		return err
 	}
 	for _, n := range names {
 		s.debug("  - %s -> %s", n, b.statePath(n))
@@ -325,8 +334,23 @@ func (s *session) finalize(b *bundle, outputs map[string][]byte) error {
 			s.debug("  - %s", v.Path)
 		}
 	}
-	errState := state.Pack(filepath.Join(s.paths.outputsDir(), "porter-state"), b.stateVars())
+	errState := state.Pack(filepath.Join(s.paths.outputsDir(), "porter-state"), s.paths.root, b.stateVars())
+	if hint := stateHint(errState); hint != "" {
+		errState = errkind.WithHint(errState, hint)
+	}
 	return errors.Join(errPath, errState)
+}
+
+// stateHint says what to do about a state file that cannot be unpacked or
+// packed.
+func stateHint(err error) string {
+	switch {
+	case errors.Is(err, state.ErrLimit):
+		return "keep state files small: store large data elsewhere and keep a reference in the state"
+	case errors.Is(err, state.ErrOutside):
+		return "a state path must stay inside the bundle's root: remove the symbolic link that leads out of it"
+	}
+	return ""
 }
 
 // plannedStep is a step with the mixin that runs it.

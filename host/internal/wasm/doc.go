@@ -29,8 +29,11 @@
 // importing only functions of wasi_snapshot_preview1 and mixbox_v1 with the
 // right signatures. A guest gets no environment but the keys of abi-v1 §2, no
 // files but the bundle directory and the policy's mounts (read-only, through
-// os.Root so symlinks cannot leave them), a memory cap, a step timeout
-// enforced by closing the module when its context is done, and capped log
+// os.Root so symlinks cannot leave them; opened with O_NONBLOCK, and only
+// regular files and directories can be read, so a FIFO cannot block a host
+// call past the step timeout), a memory cap, a step timeout
+// enforced by closing the module when its context is done (and, should a
+// host call not return, by giving the instance up GiveUpAfter later), and capped log
 // and output bytes. Host functions bounds-check every pointer in 64-bit
 // arithmetic, copy guest bytes before returning, never trap and recover
 // their own panics into E_INTERNAL. What the guest writes to its log (log

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/mixbox/mixbox/host/internal/compcache"
 	"github.com/mixbox/mixbox/wasmabi"
 )
 
@@ -36,9 +38,11 @@ type EngineOptions struct {
 	MemoryLimit int64
 	// Interpreter selects wazero's interpreter instead of its compiler.
 	Interpreter bool
-	// CacheDir, when set, keeps compiled code on disk there across
-	// processes, and what the engine learnt of a reactor's code (see
-	// Engine.tableWrites).
+	// CacheDir, when set, keeps compiled code on disk there across processes
+	// (package compcache: each entry checked before use), and what the
+	// engine learnt of a reactor's code (see Engine.tableWrites). A
+	// directory that another user can write is not used: the engine
+	// compiles in memory and TakeNotes says why.
 	CacheDir string
 	// Version is mixbox's version, quoted in compatibility errors.
 	Version string
@@ -51,6 +55,7 @@ type EngineOptions struct {
 type Engine struct {
 	rt         wazero.Runtime
 	cache      wazero.CompilationCache
+	disk       *compcache.Cache // nil without a usable CacheDir
 	limitPages uint32
 	interp     bool
 	cacheDir   string
@@ -62,18 +67,20 @@ type Engine struct {
 	mu       sync.Mutex
 	compiled map[[32]byte]*Module
 	closed   bool
+	notes    []string // about the disk cache, for TakeNotes
 }
 
-// dirCacheMu serialises wazero.NewCompilationCacheWithDir: its first call
-// stores wazero's version in a package variable of wazero's with no lock, so
-// two engines made at once (two runs in one process) race on it.
-var dirCacheMu sync.Mutex
+// runtimeMu serialises wazero.NewRuntimeWithConfig: wazero's compiler
+// stores wazero's version in a package variable the first time it is made,
+// with no lock, so two engines made at once (two runs in one process) race
+// on it.
+var runtimeMu sync.Mutex
 
-// newDirCache is wazero.NewCompilationCacheWithDir, one call at a time.
-func newDirCache(dir string) (wazero.CompilationCache, error) {
-	dirCacheMu.Lock()
-	defer dirCacheMu.Unlock()
-	return wazero.NewCompilationCacheWithDir(dir)
+// newRuntime is wazero.NewRuntimeWithConfig, one call at a time.
+func newRuntime(ctx context.Context, cfg wazero.RuntimeConfig) wazero.Runtime {
+	runtimeMu.Lock()
+	defer runtimeMu.Unlock()
+	return wazero.NewRuntimeWithConfig(ctx, cfg)
 }
 
 // NewEngine creates a runtime with WASI preview 1 and the mixbox_v1 host
@@ -87,15 +94,21 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 	if pages == 0 {
 		return nil, fmt.Errorf("create engine: memory limit %d bytes is under one 64 KiB page", limit)
 	}
-	var cache wazero.CompilationCache
+	var cache wazero.CompilationCache = wazero.NewCompilationCache()
+	var disk *compcache.Cache
+	var notes []string
 	if opts.CacheDir != "" {
-		c, err := newDirCache(opts.CacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("create engine: open compilation cache %s: %w", opts.CacheDir, err)
+		c, err := compcache.Open(opts.CacheDir)
+		switch {
+		case errors.Is(err, compcache.ErrUnsafeDir), errors.Is(err, compcache.ErrNoHook):
+			// Never load compiled code from it: compile in memory.
+			notes = append(notes, "the compile cache is not used: "+err.Error()+
+				"; make it private to this user (chmod go-w) to keep compiled code between runs")
+		case err != nil:
+			return nil, fmt.Errorf("create engine: %w", err)
+		default:
+			disk, cache = c, c.Wazero()
 		}
-		cache = c
-	} else {
-		cache = wazero.NewCompilationCache()
 	}
 	cfg := wazero.NewRuntimeConfigCompiler()
 	if opts.Interpreter {
@@ -105,8 +118,10 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 		WithMemoryLimitPages(pages).
 		WithCompilationCache(cache)
 	e := &Engine{
-		rt:         wazero.NewRuntimeWithConfig(ctx, cfg),
+		rt:         newRuntime(ctx, cfg),
 		cache:      cache,
+		disk:       disk,
+		notes:      notes,
 		limitPages: pages,
 		interp:     opts.Interpreter,
 		cacheDir:   opts.CacheDir,
@@ -145,6 +160,32 @@ func (e *Engine) init(ctx context.Context) error {
 
 // Interpreter reports whether the engine is wazero's interpreter.
 func (e *Engine) Interpreter() bool { return e.interp }
+
+// DiskCache reports whether compiled code is kept in and loaded from the
+// CacheDir of the options.
+func (e *Engine) DiskCache() bool { return e.disk != nil }
+
+// CacheWriteFailures returns how many compiled modules could not be
+// written to the disk cache so far.
+func (e *Engine) CacheWriteFailures() int {
+	if e.disk == nil {
+		return 0
+	}
+	return e.disk.WriteFailures()
+}
+
+// TakeNotes returns, once each, what the user should hear about the disk
+// cache: a CacheDir refused and why, entries found damaged and discarded.
+func (e *Engine) TakeNotes() []string {
+	e.mu.Lock()
+	notes := e.notes
+	e.notes = nil
+	e.mu.Unlock()
+	if e.disk != nil {
+		notes = append(notes, e.disk.TakeNotes()...)
+	}
+	return notes
+}
 
 // MemoryLimit returns the engine's memory cap in bytes.
 func (e *Engine) MemoryLimit() int64 { return int64(e.limitPages) * pageSize }
@@ -262,6 +303,8 @@ func (m *Module) Info() Info { return m.info }
 // identical bytes. A module that fails a check returns an error matching
 // ErrIncompatible. A module whose initial memory is over the engine's cap
 // loads, and every step run with it fails with ErrMemoryCap (abi-v1 §8.7).
+// A damaged disk-cache entry is discarded and the module compiled again
+// (TakeNotes says so).
 func (e *Engine) Load(ctx context.Context, name string, bin []byte) (*Module, error) {
 	return e.LoadSum(ctx, name, bin, sha256.Sum256(bin))
 }
@@ -269,6 +312,14 @@ func (e *Engine) Load(ctx context.Context, name string, bin []byte) (*Module, er
 // LoadSum is Load of bin whose sha256 the caller has computed already: the
 // module is hashed once per load (wazero hashes it once more for its cache).
 func (e *Engine) LoadSum(ctx context.Context, name string, bin []byte, sum [32]byte) (*Module, error) {
+	m, err := e.load(ctx, name, bin, sum)
+	if errors.Is(err, compcache.ErrDiscarded) {
+		return e.load(ctx, name, bin, sum) // the entry is gone: this compiles
+	}
+	return m, err
+}
+
+func (e *Engine) load(ctx context.Context, name string, bin []byte, sum [32]byte) (*Module, error) {
 	p, info, err := checkModule(name, e.version, bin, sum, e.sigs)
 	if err != nil {
 		return nil, err
@@ -301,6 +352,9 @@ func (e *Engine) LoadSum(ctx context.Context, name string, bin []byte, sum [32]b
 		if p.memMin <= uint64(e.limitPages) {
 			cm, err := e.rt.CompileModule(ctx, code)
 			if err != nil {
+				if errors.Is(err, compcache.ErrDiscarded) {
+					return nil, fmt.Errorf("compile mixin %s: %w", name, err)
+				}
 				if ctx.Err() != nil {
 					return nil, fmt.Errorf("compile mixin %s: %w", name, context.Cause(ctx))
 				}

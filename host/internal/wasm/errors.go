@@ -67,6 +67,10 @@ var (
 	ErrClosed = errors.New("engine closed")
 )
 
+// errGuestWrite is a write into guest memory that failed; response_read
+// returns E_FAULT for it.
+var errGuestWrite = errors.New("write outside guest memory")
+
 // incompatError is a module check failure: its message lists every problem
 // and it matches ErrIncompatible and each distinct cause.
 type incompatError struct {

@@ -48,7 +48,7 @@ func mounts(bundleDir string, extra []Mount) (wazero.FSConfig, func(), error) {
 			return nil, closeAll, fmt.Errorf("open bundle directory: %w", err)
 		}
 		roots = append(roots, r)
-		mount(r.FS(), BundlePath)
+		mount(nonBlocking{r}, BundlePath)
 	}
 	// Files are grouped by the guest directory that holds them.
 	type fileDir struct {
@@ -69,7 +69,7 @@ func mounts(bundleDir string, extra []Mount) (wazero.FSConfig, func(), error) {
 				return nil, closeAll, fmt.Errorf("mount %s: %w", m.Host, err)
 			}
 			roots = append(roots, r)
-			mount(r.FS(), guest)
+			mount(nonBlocking{r}, guest)
 			continue
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -89,9 +89,48 @@ func mounts(bundleDir string, extra []Mount) (wazero.FSConfig, func(), error) {
 			return nil, closeAll, fmt.Errorf("mount files of %s: %w", f.host, err)
 		}
 		roots = append(roots, r)
-		mount(&filesFS{fsys: r.FS(), names: f.names}, f.guest)
+		mount(&filesFS{fsys: nonBlocking{r}, names: f.names}, f.guest)
 	}
 	return out, closeAll, nil
+}
+
+// nonBlocking is the fs.FS of an os.Root whose files never block the
+// host: it opens with O_NONBLOCK, so opening a FIFO (whose open(2) waits
+// for a writer) returns at once, and anything but a regular file or a
+// directory (a FIFO, a device, a socket) can be stat'ed and closed but
+// fails every read with fs.ErrPermission. A guest can therefore never
+// block a host call, and with it the step timeout, through the mount.
+type nonBlocking struct{ root *os.Root }
+
+func (n nonBlocking) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	f, err := n.root.OpenFile(name, os.O_RDONLY|oNonBlock, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		_ = f.Close() // read only
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() && !fi.IsDir() {
+		return statOnly{f: f, name: name}, nil
+	}
+	return f, nil
+}
+
+// statOnly is an open file that is not a regular file or a directory.
+type statOnly struct {
+	f    *os.File
+	name string
+}
+
+func (s statOnly) Stat() (fs.FileInfo, error) { return s.f.Stat() }
+func (s statOnly) Close() error               { return s.f.Close() }
+func (s statOnly) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: s.name, Err: fs.ErrPermission}
 }
 
 // filesFS shows only some files of a directory: "." lists those that exist.

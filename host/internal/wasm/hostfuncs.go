@@ -54,10 +54,13 @@ type instance struct {
 	outputs   map[string][]byte
 	outBytes  int64
 	execCalls int
-	response  []byte
-	staged    bool
-	denials   []string
-	masks     maskQuota
+	// parts are the staged payloads, read in order by response_read: the
+	// ExecResult (its JSON written straight into the guest's buffer, never
+	// built in host memory), then with raw_output the captured bytes.
+	parts   []part
+	spill   *hostexec.Spill // the staged captures kept in files
+	denials []string
+	masks   maskQuota
 }
 
 // maskQuota counts the values a guest masked in one step.
@@ -101,9 +104,7 @@ func inBounds(mem memory, ptr, n uint32) bool {
 
 // exec implements mixbox_v1.exec.
 func (in *instance) exec(ctx context.Context, mem memory, reqPtr, reqLen uint32) wasmabi.Status {
-	in.mu.Lock()
-	in.response, in.staged = nil, false // any exec call replaces the slot
-	in.mu.Unlock()
+	in.clearResponse() // any exec call replaces the slot
 	if reqLen > wasmabi.MaxRequestBytes {
 		return wasmabi.ETooBig
 	}
@@ -126,9 +127,13 @@ func (in *instance) exec(ctx context.Context, mem memory, reqPtr, reqLen uint32)
 		in.deny(fmt.Sprintf("exec %q refused: the policy grants mixin %s no exec", req.Command, in.mixin))
 		return wasmabi.EDenied
 	}
+	spill := &hostexec.Spill{}
 	res, err := in.executor.Exec(ctx, hostexec.Call{
-		Mixin: in.mixin, Step: in.step, Request: req, Stdout: in.stdout, Stderr: in.stderr,
+		Mixin: in.mixin, Step: in.step, Request: req, Stdout: in.stdout, Stderr: in.stderr, Spill: spill,
 	})
+	if err != nil {
+		spill.Close()
+	}
 	switch {
 	case errors.Is(err, wasmabi.EDenied):
 		in.deny(err.Error())
@@ -139,15 +144,80 @@ func (in *instance) exec(ctx context.Context, mem memory, reqPtr, reqLen uint32)
 		in.logger.ErrorContext(ctx, "exec host call failed", "mixin", in.mixin, "step", in.step, "error", err)
 		return wasmabi.EInternal
 	}
-	out, err := wasmabi.Encode(res)
-	if err != nil || len(out) > math.MaxInt32 {
-		in.logger.ErrorContext(ctx, "encode exec result", "mixin", in.mixin, "step", in.step, "error", err)
+	parts, err := stage(res, spill, req.RawOutput)
+	if err != nil {
+		spill.Close()
+		in.logger.ErrorContext(ctx, "stage exec result", "mixin", in.mixin, "step", in.step, "error", err)
 		return wasmabi.EInternal
 	}
 	in.mu.Lock()
-	in.response, in.staged = out, true
+	in.parts, in.spill = parts, spill
 	in.mu.Unlock()
-	return wasmabi.Status(len(out))
+	return wasmabi.Status(parts[0].n)
+}
+
+// part is one payload of the response slot.
+type part struct {
+	n     uint32
+	write func(w io.Writer) (int64, error)
+}
+
+// stage returns the payloads of res: its JSON, with the captures that went
+// to files (spill) read from there; with raw, the JSON without the captures
+// and their lengths, then each capture that is not empty, as it is.
+func stage(res wasmabi.ExecResult, spill *hostexec.Spill, raw bool) ([]part, error) {
+	var files [2]*hostexec.Spooled
+	if spill != nil {
+		files = [2]*hostexec.Spooled{spill.Stdout, spill.Stderr}
+	}
+	texts := [2]string{res.Stdout, res.Stderr}
+	// reader is a capture kept in a file; nil when it is in res.
+	reader := func(i int) io.Reader {
+		if files[i] == nil {
+			return nil
+		}
+		return files[i].Reader()
+	}
+	var write func(w io.Writer) (int64, error)
+	var raws []part
+	if raw {
+		res.Stdout, res.Stderr = "", ""
+		res.StdoutLen, res.StderrLen = int64(len(texts[0]))+files[0].Len(), int64(len(texts[1]))+files[1].Len()
+		write = res.WriteJSON
+		for i, n := range []int64{res.StdoutLen, res.StderrLen} {
+			if n == 0 {
+				continue
+			}
+			if n > math.MaxInt32 {
+				return nil, fmt.Errorf("a capture of %d bytes is over what a guest can read", n)
+			}
+			raws = append(raws, part{n: uint32(n), write: func(w io.Writer) (int64, error) {
+				if r := reader(i); r != nil {
+					return io.Copy(w, r)
+				}
+				k, err := io.WriteString(w, texts[i])
+				return int64(k), err
+			}})
+		}
+	} else {
+		write = func(w io.Writer) (int64, error) { return res.WriteJSONFrom(w, reader(0), reader(1)) }
+	}
+	n, err := write(io.Discard)
+	if err != nil {
+		return nil, fmt.Errorf("measure the exec result: %w", err)
+	}
+	if n > math.MaxInt32 {
+		return nil, fmt.Errorf("the exec result is %d bytes, over what a guest can read", n)
+	}
+	return append([]part{{n: uint32(n), write: write}}, raws...), nil
+}
+
+// clearResponse empties the response slot.
+func (in *instance) clearResponse() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.spill.Close()
+	in.parts, in.spill = nil, nil
 }
 
 // deny records a refused exec call and writes it to the run log at warn
@@ -170,22 +240,49 @@ func (in *instance) flushGuest() {
 	}
 }
 
-// responseRead implements mixbox_v1.response_read.
+// responseRead implements mixbox_v1.response_read: it copies the first
+// staged payload and, on success, drops it; the slot is empty once the
+// last is read.
 func (in *instance) responseRead(mem memory, bufPtr, bufCap uint32) wasmabi.Status {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if !in.staged {
+	if len(in.parts) == 0 {
 		return wasmabi.ENoResponse
 	}
-	n := uint32(len(in.response))
-	if bufCap < n {
+	p := in.parts[0]
+	if bufCap < p.n {
 		return wasmabi.ETooSmall
 	}
-	if !inBounds(mem, bufPtr, n) || !mem.Write(bufPtr, in.response) {
+	if !inBounds(mem, bufPtr, p.n) {
 		return wasmabi.EFault
 	}
-	in.response, in.staged = nil, false
-	return wasmabi.Status(n)
+	w := &guestWriter{mem: mem, off: bufPtr, end: uint64(bufPtr) + uint64(p.n)}
+	if written, err := p.write(w); err != nil || written != int64(p.n) {
+		// Within bounds, a write fails only if memory shrank (it never does)
+		// or a capture file could not be read back.
+		return wasmabi.EFault
+	}
+	in.parts = in.parts[1:]
+	if len(in.parts) == 0 {
+		in.spill.Close()
+		in.parts, in.spill = nil, nil
+	}
+	return wasmabi.Status(p.n)
+}
+
+// guestWriter writes into guest memory from off, never at or past end.
+type guestWriter struct {
+	mem memory
+	off uint32
+	end uint64
+}
+
+func (g *guestWriter) Write(p []byte) (int, error) {
+	if uint64(g.off)+uint64(len(p)) > g.end || !g.mem.Write(g.off, p) {
+		return 0, errGuestWrite
+	}
+	g.off += uint32(len(p))
+	return len(p), nil
 }
 
 // outputSet implements mixbox_v1.output_set.
@@ -299,17 +396,13 @@ func (in *instance) maskValue(mem memory, valPtr, valLen uint32) wasmabi.Status 
 	return 0
 }
 
-// clearResponse empties the response slot.
-func (in *instance) clearResponse() {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.response, in.staged = nil, false
-}
-
-// result copies what the instance committed.
+// result copies what the instance committed, and releases a response that
+// was never read.
 func (in *instance) result() (map[string][]byte, []string) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	in.spill.Close()
+	in.spill = nil
 	outs := make(map[string][]byte, len(in.outputs))
 	for k, v := range in.outputs {
 		outs[k] = v

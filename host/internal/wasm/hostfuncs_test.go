@@ -68,15 +68,19 @@ func TestInstance_Exec(t *testing.T) {
 			got := in.exec(testCtx, mem, ptr, n)
 			if tc.want > 0 {
 				require.Greater(t, got, wasmabi.Status(0))
-				require.True(t, in.staged)
-				res, err := wasmabi.DecodeExecResult(in.response)
+				require.Len(t, in.parts, 1)
+				var staged bytes.Buffer
+				n, err := in.parts[0].write(&staged)
+				require.NoError(t, err)
+				assert.Equal(t, int64(got), n, "the status is the JSON's length")
+				res, err := wasmabi.DecodeExecResult(staged.Bytes())
 				require.NoError(t, err)
 				assert.Equal(t, "v3.14.0\n", res.Stdout)
 				assert.Equal(t, "ran helm version\n", s.out())
 				return
 			}
 			require.Equal(t, tc.want, got, "got %s", got.Name())
-			assert.False(t, in.staged, "a failed exec leaves no response staged")
+			assert.Empty(t, in.parts, "a failed exec leaves no response staged")
 			if tc.calls > 0 {
 				assert.Equal(t, tc.calls, in.execCalls)
 			} else {
@@ -145,7 +149,8 @@ func TestInstance_Deny(t *testing.T) {
 
 func TestInstance_ResponseRead(t *testing.T) {
 	t.Parallel()
-	staged := []byte(`{"exit_code":0}`)
+	staged, err := wasmabi.Encode(wasmabi.ExecResult{Stdout: "out\n"})
+	require.NoError(t, err)
 	n := uint32(len(staged))
 	tests := []struct {
 		name     string
@@ -160,17 +165,19 @@ func TestInstance_ResponseRead(t *testing.T) {
 		{name: "too small beats a bad pointer", staged: true, ptr: 1 << 31, cap: 1, want: wasmabi.ETooSmall, kept: true},
 		{name: "fault keeps the slot", staged: true, ptr: 65536 - n + 1, cap: n, want: wasmabi.EFault, kept: true},
 		{name: "only the staged length is bounds-checked", staged: true, ptr: 65536 - n, cap: 1 << 30, want: wasmabi.Status(n)},
-		{name: "success clears the slot", staged: true, ptr: 10, cap: 100, want: wasmabi.Status(n)},
+		{name: "success clears the slot", staged: true, ptr: 10, cap: n + 100, want: wasmabi.Status(n)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			in, mem, _ := newInstance(t, policy.Limits{})
-			in.response, in.staged = staged, tc.staged
+			if tc.staged {
+				in.parts = []part{{n: n, write: func(w io.Writer) (int64, error) { k, err := w.Write(staged); return int64(k), err }}}
+			}
 			before := bytes.Clone(mem.buf)
 			got := in.responseRead(mem, tc.ptr, tc.cap)
 			require.Equal(t, tc.want, got, "got %s", got.Name())
-			assert.Equal(t, tc.kept, in.staged)
+			assert.Equal(t, tc.kept, len(in.parts) == 1)
 			if got > 0 {
 				assert.Equal(t, staged, mem.buf[tc.ptr:tc.ptr+n])
 				copy(before[tc.ptr:], staged)
@@ -370,7 +377,7 @@ func FuzzHostCall(f *testing.F) {
 		mem.put(64, "name")
 		// Stage a response so response_read reaches its bounds check.
 		require.Greater(t, in.exec(testCtx, mem, 0, uint32(len(req))), wasmabi.Status(0))
-		staged := uint32(len(in.response))
+		staged := in.parts[0].n
 		before := bytes.Clone(mem.buf)
 		var got wasmabi.Status
 		switch fn % 5 {

@@ -168,13 +168,43 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 
 	stepCtx, cancel := context.WithTimeout(ctx, limits.StepTimeout)
 	defer cancel()
-	runErr := r.runStep(withInstance(stepCtx, inst), in, inst, capPages)
+	runErr := r.wait(stepCtx, func() error { return r.runStep(withInstance(stepCtx, inst), in, inst, capPages) })
 	inst.flushGuest()
 
 	res.Outputs, res.Denials = inst.result()
 	code, err := r.classify(ctx, stepCtx, limits, runErr)
 	res.ExitCode = code
 	return res, err
+}
+
+// GiveUpAfter is how long a step whose context has ended may still take to
+// return: the guest stops at its next instruction, but a host call may be
+// stuck (an exec call's command gets its kill grace first). Past it the step
+// ends without the instance, which is left behind: every step ends within
+// its timeout (and a SIGTERM saves outputs and state) whatever blocks.
+const GiveUpAfter = 10 * time.Second
+
+// wait runs fn, the life of an instance in one step, and returns its error;
+// if ctx ends and fn has not returned GiveUpAfter later, it returns ctx's
+// error and leaves fn running. A reactor instance it leaves is out of the
+// pool already (take), so the next step starts on a new one.
+func (r *Runner) wait(ctx context.Context, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(GiveUpAfter)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		r.opts.Logger.WarnContext(ctx, "a host call of the guest does not return: the step ends without it", "mixin", r.mod.name, "after", GiveUpAfter)
+		return context.Cause(ctx)
+	}
 }
 
 // mounts builds the guest's file system from the options.

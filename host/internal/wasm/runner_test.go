@@ -372,3 +372,26 @@ func TestRunner_Concurrent(t *testing.T) {
 		require.NoError(t, <-errs)
 	}
 }
+
+// blockedWriter never returns from Write, like a console nobody reads.
+type blockedWriter struct{ release chan struct{} }
+
+func (b blockedWriter) Write(p []byte) (int, error) {
+	<-b.release
+	return len(p), nil
+}
+
+// TestRunner_stuckHostCall: a step whose guest is stuck in a host call that
+// ignores the context (here a write to a console that never takes it) still
+// ends, GiveUpAfter past its timeout at most, as a timed-out step.
+func TestRunner_stuckHostCall(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, EngineOptions{Interpreter: true})
+	stuck := blockedWriter{release: make(chan struct{})}
+	t.Cleanup(func() { close(stuck.release) })
+	r := NewRunner(e, load(t, e, "hello"), RunnerOptions{Policy: policy.Mixin{Limits: policy.Limits{StepTimeout: 200 * time.Millisecond}}})
+	start := time.Now()
+	_, err := r.Run(testCtx, stepInput("install"), step.IO{Stdout: stuck, Stderr: stuck})
+	require.ErrorIs(t, err, ErrStepTimeout)
+	require.Less(t, time.Since(start), GiveUpAfter+5*time.Second)
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mixbox/mixbox/internal/testutil"
+)
+
+// copyCache copies the shared compiled cache into a new private directory
+// and returns it with the path of its largest file: the compiled exec module.
+func copyCache(t *testing.T) (dir, entry string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "cache")
+	testutil.CopyTree(t, cacheDir, dir)
+	require.NoError(t, os.Chmod(dir, 0o700))
+	var size int64
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if fi, err := d.Info(); err == nil && fi.Size() > size {
+			entry, size = p, fi.Size()
+		}
+		return nil
+	}))
+	require.Greater(t, size, int64(1<<20), "the shared cache holds the compiled exec module")
+	return dir, entry
+}
+
+// TestRun_damagedCache_compiler: a compile-cache entry damaged in any way
+// (bytes flipped in its header or body, truncated, emptied) never crashes
+// mixbox and never fails the run: the first run warns once, naming what is
+// wrong, and compiles the module again (which needs the compiler); the next
+// run is warm and quiet.
+func TestRun_damagedCache_compiler(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, p string)
+		want   string
+	}{
+		{"bytes flipped in the header", func(t *testing.T, p string) { flipAt(t, p, 16, 8) }, "its header is damaged"},
+		{"bytes flipped in the body", func(t *testing.T, p string) { flipAt(t, p, 100000, 4) }, "its body is damaged"},
+		{"truncated", func(t *testing.T, p string) { require.NoError(t, os.Truncate(p, 1000000)) }, "it is truncated"},
+		{"empty", func(t *testing.T, p string) { require.NoError(t, os.Truncate(p, 0)) }, "it is empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cache, entry := copyCache(t)
+			tc.damage(t, entry)
+			env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
+			root := newRoot(t, helloManifest, nil)
+			args := []string{"run", "--cnab-root", root, "--action", "install"}
+			code, stdout, stderr := runCLI(t, env, args...)
+			require.Equal(t, 0, code, stdout+stderr)
+			require.Equal(t, 1, strings.Count(stderr, "warning: discarded the compile-cache entry"), stderr)
+			require.Contains(t, stderr, tc.want)
+			require.Contains(t, stdout, "Hello world")
+			fi, err := os.Stat(entry)
+			require.NoError(t, err, "the entry is written again")
+			require.Greater(t, fi.Size(), int64(1<<20))
+
+			code, stdout, stderr = runCLI(t, env, args...)
+			require.Equal(t, 0, code, stdout+stderr)
+			require.NotContains(t, stderr, "warning", "the repaired entry loads")
+		})
+	}
+}
+
+// TestRun_unsafeCacheDir: compiled code is never loaded from a cache
+// directory another user can write; the run says why once and goes on, on
+// the interpreter.
+func TestRun_unsafeCacheDir(t *testing.T) {
+	t.Parallel()
+	cache, entry := copyCache(t)
+	require.NoError(t, os.Chmod(cache, 0o777))
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
+	root := newRoot(t, helloManifest, nil)
+	code, stdout, stderr := runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
+	require.Equal(t, 0, code, stdout+stderr)
+	var warnings, engines []string
+	for _, e := range jsonEvents(t, stdout) {
+		switch e["event"] {
+		case "warning":
+			warnings = append(warnings, e["text"].(string))
+		case "step_end":
+			engines = append(engines, e["engine"].(string))
+		}
+	}
+	require.Len(t, warnings, 1, stdout)
+	require.Contains(t, warnings[0], "the compile cache is not used")
+	require.Contains(t, warnings[0], cache+" can be written by its group and others (mode 0777)")
+	require.Contains(t, warnings[0], "chmod go-w")
+	require.Equal(t, []string{"interpreter"}, engines)
+	fi, err := os.Stat(entry)
+	require.NoError(t, err)
+	require.Greater(t, fi.Size(), int64(1<<20), "the cache is left alone")
+}
+
+// flipAt inverts n bytes of the file p from off.
+func flipAt(t *testing.T, p string, off int64, n int) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, f.Close()) }()
+	b := make([]byte, n)
+	_, err = f.ReadAt(b, off)
+	require.NoError(t, err)
+	for i := range b {
+		b[i] ^= 0xff
+	}
+	_, err = f.WriteAt(b, off)
+	require.NoError(t, err)
+}

@@ -1,0 +1,348 @@
+package compcache
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+)
+
+var (
+	// ErrUnsafeDir is wrapped by Open's error for a directory that another
+	// user can write: compiled code is never loaded from it.
+	ErrUnsafeDir = errors.New("directory is not private")
+	// ErrNoHook is wrapped by Open's error when this wazero's compilation
+	// cache has no file cache that mixbox can plug its own into.
+	ErrNoHook = errors.New("wazero's compilation cache cannot be given a checked file cache")
+	// ErrDiscarded is the error Get returns for a damaged entry, after
+	// removing it: wazero's compile then fails with it instead of compiling,
+	// and the caller chooses how to compile again (at once, or on the
+	// interpreter first while the compiler fills the cache).
+	ErrDiscarded = errors.New("damaged compile-cache entry discarded")
+)
+
+// magic starts every entry; its last byte is the format's version.
+const magic = "MIXBOXC\x01"
+
+// fixedHeader is the part of the header before the wazero version:
+// magic, key, body length (u64), body CRC-32C (u32), version length (u8).
+const fixedHeader = len(magic) + 32 + 8 + 4 + 1
+
+// copyBuf is the buffer size of the checksum pass.
+const copyBuf = 256 << 10
+
+// Key is wazero's name for an entry: a sha256 over the module's bytes and
+// what its compiled code depends on.
+type Key = [32]byte
+
+// Cache is a checked file cache in one directory. Its methods are the file
+// cache interface wazero calls (Get, Add, Delete); it is safe for
+// concurrent use.
+type Cache struct {
+	dir     string // the entry directory
+	version string // wazero's version
+	wazero  wazero.CompilationCache
+
+	mu       sync.Mutex
+	notes    []string
+	failures int // entries that could not be written
+}
+
+// Open returns the cache kept in dir, creating dir (mode 0700) when it does
+// not exist. A directory that is not the current user's, or that its group
+// or others can write, is ErrUnsafeDir with the reason.
+func Open(dir string) (*Cache, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open compile cache %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("open compile cache: %w", err)
+	}
+	if err := checkDir(abs); err != nil {
+		return nil, err
+	}
+	version := wazeroVersion()
+	sub := filepath.Join(abs, "mixbox1-wazero-"+version+"-"+runtime.GOARCH+"-"+runtime.GOOS)
+	if err := os.Mkdir(sub, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("open compile cache: %w", err)
+	}
+	if err := checkDir(sub); err != nil {
+		return nil, err
+	}
+	c := &Cache{dir: sub, version: version}
+	wc, err := hook(c)
+	if err != nil {
+		return nil, fmt.Errorf("open compile cache %s: %w", abs, err)
+	}
+	c.wazero = wc
+	return c, nil
+}
+
+// Wazero returns the wazero compilation cache that reads and writes
+// through c. Closing it closes the compiled code it holds in memory; the
+// files stay.
+func (c *Cache) Wazero() wazero.CompilationCache { return c.wazero }
+
+// Dir returns the directory that holds the entries.
+func (c *Cache) Dir() string { return c.dir }
+
+// TakeNotes returns what happened to the cache that a user should hear
+// about (an entry discarded, and why) since the last call, once each.
+func (c *Cache) TakeNotes() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.notes
+	c.notes = nil
+	return n
+}
+
+func (c *Cache) note(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.notes = append(c.notes, fmt.Sprintf(format, args...))
+}
+
+func (c *Cache) path(key Key) string { return filepath.Join(c.dir, hex.EncodeToString(key[:])) }
+
+// Get returns the body of the entry for key once its header and checksum
+// are verified. A missing entry, or one that cannot be read, is a miss
+// (wazero compiles the module); a damaged one is removed and noted, and Get
+// returns ErrDiscarded, which wazero's compile returns.
+func (c *Cache) Get(key Key) (io.ReadCloser, bool, error) {
+	p := c.path(key)
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		c.note("cannot read the compile-cache entry %s (%s); the module is compiled again", p, describe(err))
+		return nil, false, nil
+	}
+	body, err := c.verify(f, key)
+	if err != nil {
+		_ = f.Close() // read only
+		rmErr := os.Remove(p)
+		if rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+			c.note("the compile-cache entry %s is damaged (%s) and cannot be removed (%s); the module is compiled again", p, describe(err), describe(rmErr))
+		} else {
+			c.note("discarded the compile-cache entry %s: %s; the module is compiled again", p, describe(err))
+		}
+		return nil, false, fmt.Errorf("%w: %w", ErrDiscarded, err)
+	}
+	return body, true, nil
+}
+
+// entryError says what is wrong with an entry.
+type entryError struct{ msg string }
+
+func (e *entryError) Error() string { return e.msg }
+
+func bad(format string, args ...any) error { return &entryError{fmt.Sprintf(format, args...)} }
+
+// verify checks the entry in f for key and returns a reader of its body,
+// which closes f.
+func (c *Cache) verify(f *os.File, key Key) (io.ReadCloser, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat entry: %w", err)
+	}
+	size := fi.Size()
+	if !fi.Mode().IsRegular() {
+		return nil, bad("it is not a regular file")
+	}
+	if size == 0 {
+		return nil, bad("it is empty")
+	}
+	var fixed [fixedHeader]byte
+	if _, err := f.ReadAt(fixed[:], 0); err != nil {
+		return nil, bad("it is truncated inside its header (%d bytes)", size)
+	}
+	if string(fixed[:len(magic)]) != magic {
+		return nil, bad("its header is damaged (not a mixbox cache entry)")
+	}
+	verLen := int(fixed[fixedHeader-1])
+	hdrLen := int64(fixedHeader + verLen + 4)
+	hdr := make([]byte, hdrLen)
+	if _, err := f.ReadAt(hdr, 0); err != nil {
+		return nil, bad("it is truncated inside its header (%d bytes)", size)
+	}
+	sum := binary.LittleEndian.Uint32(hdr[hdrLen-4:])
+	if crc32.Checksum(hdr[:hdrLen-4], castagnoli()) != sum {
+		return nil, bad("its header is damaged (checksum mismatch)")
+	}
+	off := len(magic)
+	if !bytes.Equal(hdr[off:off+32], key[:]) {
+		return nil, bad("it holds another module")
+	}
+	off += 32
+	bodyLen := binary.LittleEndian.Uint64(hdr[off:])
+	bodySum := binary.LittleEndian.Uint32(hdr[off+8:])
+	if v := string(hdr[fixedHeader : fixedHeader+verLen]); v != c.version {
+		return nil, bad("it was written by wazero %s, this is %s", v, c.version)
+	}
+	if want := uint64(hdrLen) + bodyLen; bodyLen > uint64(size) || want != uint64(size) {
+		if want > uint64(size) {
+			return nil, bad("it is truncated (%d of %d bytes)", size, want)
+		}
+		return nil, bad("it is %d bytes, longer than the %d its header says", size, want)
+	}
+	h := crc32.New(castagnoli())
+	if _, err := io.CopyBuffer(h, io.NewSectionReader(f, hdrLen, int64(bodyLen)), make([]byte, copyBuf)); err != nil {
+		return nil, bad("reading it failed: %s", describe(err))
+	}
+	if h.Sum32() != bodySum {
+		return nil, bad("its body is damaged (checksum mismatch)")
+	}
+	return &body{SectionReader: io.NewSectionReader(f, hdrLen, int64(bodyLen)), f: f}, nil
+}
+
+// body is a verified entry's body; closing it closes the file.
+type body struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (b *body) Close() error { return b.f.Close() }
+
+// Add writes the entry for key: a temporary file in the entry directory,
+// synced, then renamed into place. A failure is noted, not returned: wazero
+// would fail the compile with it, and the compiled code is good in memory.
+func (c *Cache) Add(key Key, content io.Reader) error {
+	if err := c.add(key, content); err != nil {
+		c.note("cannot write the compile-cache entry in %s (%s); the compiled code is kept in memory only", c.dir, describe(err))
+		c.mu.Lock()
+		c.failures++
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// WriteFailures returns how many entries could not be written so far.
+func (c *Cache) WriteFailures() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failures
+}
+
+func (c *Cache) add(key Key, content io.Reader) (err error) {
+	tmp, err := os.CreateTemp(c.dir, hex.EncodeToString(key[:])+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("add compile-cache entry: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()           // the error is the one to report
+			_ = os.Remove(tmp.Name()) // a partial entry must not stay
+		}
+	}()
+	hdr := c.header(key, 0, 0)
+	if _, err := tmp.Write(hdr); err != nil {
+		return fmt.Errorf("add compile-cache entry: %w", err)
+	}
+	h := crc32.New(castagnoli())
+	n, err := io.Copy(io.MultiWriter(tmp, h), content)
+	if err != nil {
+		return fmt.Errorf("add compile-cache entry: %w", err)
+	}
+	if _, err := tmp.WriteAt(c.header(key, uint64(n), h.Sum32()), 0); err != nil {
+		return fmt.Errorf("add compile-cache entry: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("add compile-cache entry: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("add compile-cache entry: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), c.path(key)); err != nil {
+		return fmt.Errorf("add compile-cache entry: %w", err)
+	}
+	return nil
+}
+
+// header encodes the header of an entry.
+func (c *Cache) header(key Key, bodyLen uint64, bodySum uint32) []byte {
+	b := make([]byte, 0, fixedHeader+len(c.version)+4)
+	b = append(b, magic...)
+	b = append(b, key[:]...)
+	b = binary.LittleEndian.AppendUint64(b, bodyLen)
+	b = binary.LittleEndian.AppendUint32(b, bodySum)
+	b = append(b, byte(len(c.version)))
+	b = append(b, c.version...)
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli()))
+}
+
+// Delete removes the entry for key; wazero calls it for an entry it finds
+// stale.
+func (c *Cache) Delete(key Key) error {
+	if err := os.Remove(c.path(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete compile-cache entry: %w", err)
+	}
+	return nil
+}
+
+// castagnoli is the CRC-32C table (computed once by hash/crc32).
+func castagnoli() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }
+
+// describe is an error's text for a note, without the path it may repeat.
+func describe(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// checkDir refuses a directory that is not owned by the current user or
+// root, or that its group or others can write (sticky or not: anyone who
+// can create a file there can plant an entry).
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("check %s: not a directory", dir)
+	}
+	return checkAccess(dir, fi)
+}
+
+// wazeroVersion is the version of the wazero module built in, as wazero
+// itself reads it ("dev" when the build has no module information), which
+// wazero's compiled code depends on. The name is kept to 255 bytes.
+func wazeroVersion() string {
+	v := "dev"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range info.Deps {
+			if d.Path != "github.com/tetratelabs/wazero" {
+				continue
+			}
+			v = d.Version
+			if d.Replace != nil {
+				v = d.Replace.Version
+			}
+		}
+	}
+	if v == "" || v == "(devel)" {
+		v = "dev"
+	}
+	v = strings.Map(func(r rune) rune {
+		if r == '/' || r == filepath.Separator || r < ' ' {
+			return '_'
+		}
+		return r
+	}, v)
+	return v[:min(len(v), 255)]
+}
