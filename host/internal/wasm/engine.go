@@ -94,7 +94,7 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 	if pages == 0 {
 		return nil, fmt.Errorf("create engine: memory limit %d bytes is under one 64 KiB page", limit)
 	}
-	var cache wazero.CompilationCache = wazero.NewCompilationCache()
+	cache := wazero.NewCompilationCache()
 	var disk *compcache.Cache
 	var notes []string
 	if opts.CacheDir != "" {
