@@ -149,7 +149,7 @@ func TestBuild_hello(t *testing.T) {
 	sum := sha256.Sum256(builtin.Wasm())
 	marker := filepath.Join(root, "cnab", ".mixbox", "cache", "mixbox-"+hex.EncodeToString(sum[:])+".compiled")
 	require.FileExists(t, marker)
-	compiled, err := filepath.Glob(filepath.Join(root, "cnab", ".mixbox", "cache", "wazero-*", "*"))
+	compiled, err := filepath.Glob(filepath.Join(root, "cnab", ".mixbox", "cache", "mixbox1-wazero-*", "*"))
 	require.NoError(t, err)
 	require.NotEmpty(t, compiled, "wazero's compiled code is in the image")
 
@@ -210,7 +210,7 @@ func TestBuild_hello(t *testing.T) {
 
 	t.Run("without the compiled code the run compiles (the cache check can fail)", func(t *testing.T) {
 		root := testutil.CopyRoot(t, pristine)
-		compiled, err := filepath.Glob(filepath.Join(root, "cnab", ".mixbox", "cache", "wazero-*", "*"))
+		compiled, err := filepath.Glob(filepath.Join(root, "cnab", ".mixbox", "cache", "mixbox1-wazero-*", "*"))
 		require.NoError(t, err)
 		for _, f := range compiled {
 			require.NoError(t, os.Remove(f))

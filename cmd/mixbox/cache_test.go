@@ -57,7 +57,7 @@ func TestRun_damagedCache_compiler(t *testing.T) {
 			tc.damage(t, entry)
 			env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
 			root := newRoot(t, helloManifest, nil)
-			args := []string{"run", "--cnab-root", root, "--action", "install"}
+			args := append([]string{"run", "--cnab-root", root, "--action", "install"}, helloInputs()...)
 			code, stdout, stderr := runCLI(t, env, args...)
 			require.Equal(t, 0, code, stdout+stderr)
 			require.Equal(t, 1, strings.Count(stderr, "warning: discarded the compile-cache entry"), stderr)
@@ -83,7 +83,7 @@ func TestRun_unsafeCacheDir(t *testing.T) {
 	require.NoError(t, os.Chmod(cache, 0o777))
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
 	root := newRoot(t, helloManifest, nil)
-	code, stdout, stderr := runCLI(t, env, "run", "--cnab-root", root, "--action", "install", "--log-format", "json")
+	code, stdout, stderr := runCLI(t, env, append([]string{"run", "--cnab-root", root, "--action", "install", "--log-format", "json"}, helloInputs()...)...)
 	require.Equal(t, 0, code, stdout+stderr)
 	var warnings, engines []string
 	for _, e := range jsonEvents(t, stdout) {

@@ -156,16 +156,18 @@ func TestOpen_unsafeDir(t *testing.T) {
 		mode    os.FileMode
 		sub     bool // damage the entry directory instead of the cache dir
 		chown   bool
+		group   int // with root, the directory's group (0 keeps it)
 		wantErr string
 	}{
-		{"private", 0o700, false, false, ""},
-		{"readable by all", 0o755, false, false, ""},
-		{"world-writable", 0o777, false, false, "can be written by its group and others (mode 0777)"},
-		{"sticky and world-writable", os.ModeSticky | 0o777, false, false, "can be written by its group and others"},
-		{"group-writable", 0o770, false, false, "can be written by its group (mode 0770)"},
-		{"other-writable", 0o703, false, false, "can be written by others (mode 0703)"},
-		{"the entry directory group-writable", 0o770, true, false, "can be written by its group"},
-		{"another user's", 0o700, false, true, "not to this user"},
+		{"private", 0o700, false, false, 0, ""},
+		{"readable by all", 0o755, false, false, 0, ""},
+		{"world-writable", 0o777, false, false, 0, "can be written by its group and others (mode 0777)"},
+		{"sticky and world-writable", os.ModeSticky | 0o777, false, false, 0, "can be written by its group and others"},
+		{"group-writable", 0o770, false, false, 4242, "can be written by its group (mode 0770)"},
+		{"other-writable", 0o703, false, false, 0, "can be written by others (mode 0703)"},
+		{"the entry directory group-writable", 0o770, true, false, 4242, "can be written by its group"},
+		{"another user's", 0o700, false, true, 0, "not to this user"},
+		{"group-writable by group 0, as Porter's images", 0o775, false, false, -1, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -183,6 +185,17 @@ func TestOpen_unsafeDir(t *testing.T) {
 					t.Skip("giving a directory to another user needs root")
 				}
 				require.NoError(t, os.Chown(target, 4242, 4242))
+			}
+			switch {
+			case tc.group != 0 && os.Geteuid() != 0:
+				if tc.group < 0 {
+					t.Skip("giving a directory to group 0 needs root")
+				}
+				// A user's own group is not 0: the mode alone is the case.
+			case tc.group > 0:
+				require.NoError(t, os.Chown(target, -1, tc.group))
+			case tc.group < 0:
+				require.NoError(t, os.Chown(target, -1, 0))
 			}
 			_, err = Open(dir)
 			if tc.wantErr == "" {

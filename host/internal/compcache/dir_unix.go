@@ -19,6 +19,11 @@ func checkAccess(dir string, fi fs.FileInfo) error {
 	perm := fi.Mode().Perm()
 	var who string
 	switch {
+	case ok && st.Gid == 0 && perm&0o002 == 0:
+		// Group 0 is root's: Porter's images make /cnab group-writable
+		// (chmod -R g=u) for a non-root user in group 0, and the cache
+		// there is the image's own.
+		return nil
 	case perm&0o022 == 0o022:
 		who = "its group and others"
 	case perm&0o020 != 0:
