@@ -7,6 +7,7 @@ import (
 	"os/exec"
 
 	"github.com/mixbox/mixbox/host"
+	"github.com/mixbox/mixbox/internal/procexec"
 )
 
 // filler is what a run does, as it ends, with the modules it ran on the
@@ -61,5 +62,6 @@ func detachedFill(ctx context.Context, cacheDir string, cold []host.ColdModule, 
 	if err := cmd.Start(); err != nil {
 		return // as above
 	}
-	_ = cmd.Process.Release() // not waited for: it outlives the run by design
+	procexec.Spare(cmd.Process.Pid) // not one of a step's processes: KillOrphans leaves it
+	_ = cmd.Process.Release()       // not waited for: it outlives the run by design
 }

@@ -68,6 +68,16 @@ func TestHelperProcess(t *testing.T) {
 		if err := mid.Run(); err != nil {
 			os.Exit(3)
 		}
+		kept := exec.Command(os.Args[0], helperArgs("ignore-term")...) // spared, as mixbox's background compile
+		kept.Env = os.Environ()
+		kept.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if kept.Start() != nil {
+			os.Exit(3)
+		}
+		Spare(kept.Process.Pid)
+		if err := os.WriteFile(args[1]+".spared", []byte(strconv.Itoa(kept.Process.Pid)), 0o644); err != nil {
+			os.Exit(5)
+		}
 		fmt.Println("killed", KillOrphans())
 		os.Exit(0)
 	case "detach": // start a grandchild in a session of its own, write its pid, exit
@@ -308,7 +318,8 @@ func TestWait_held(t *testing.T) {
 
 // TestKillOrphans: a process that a command started in a session of its
 // own and left behind becomes the subreaper's child and is killed and
-// reaped. It runs in a helper process: KillOrphans kills every child.
+// reaped, and a child named to Spare is not. It runs in a helper process:
+// KillOrphans kills every other child.
 func TestKillOrphans(t *testing.T) {
 	t.Parallel()
 	pidFile := filepath.Join(t.TempDir(), "grandchild")
@@ -324,4 +335,13 @@ func TestKillOrphans(t *testing.T) {
 	grandchild, err := strconv.Atoi(string(data))
 	require.NoError(t, err)
 	require.False(t, testutil.Running(grandchild), "the detached grandchild is gone")
+	data, err = os.ReadFile(pidFile + ".spared")
+	require.NoError(t, err)
+	kept, err := strconv.Atoi(string(data))
+	require.NoError(t, err)
+	require.True(t, testutil.Running(kept), "a spared child is left running")
+	p, err := os.FindProcess(kept)
+	require.NoError(t, err)
+	require.NoError(t, p.Kill())
+	require.Eventually(t, func() bool { return !testutil.Running(kept) }, 5*time.Second, 10*time.Millisecond)
 }

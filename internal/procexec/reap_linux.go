@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"syscall"
 )
@@ -26,7 +27,8 @@ func BecomeSubreaper() error {
 	return nil
 }
 
-// KillOrphans sends SIGKILL to every child of this process (and to the
+// KillOrphans sends SIGKILL to every child of this process but the ones
+// Spare names (and to the
 // process group each one leads) and reaps them, until none is left; it
 // returns how many it killed. Call it when this process has no command of
 // its own running any more, before it exits: every child then is something
@@ -34,7 +36,7 @@ func BecomeSubreaper() error {
 func KillOrphans() int {
 	killed := 0
 	for round := 0; round < 64; round++ {
-		kids := children(os.Getpid())
+		kids := slices.DeleteFunc(children(os.Getpid()), spared)
 		if len(kids) == 0 {
 			return killed
 		}

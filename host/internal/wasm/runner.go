@@ -168,8 +168,11 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 
 	stepCtx, cancel := context.WithTimeout(ctx, limits.StepTimeout)
 	defer cancel()
-	runErr := r.wait(stepCtx, func() error { return r.runStep(withInstance(stepCtx, inst), in, inst, capPages) })
-	inst.flushGuest()
+	runErr := r.wait(stepCtx, func() error {
+		err := r.runStep(withInstance(stepCtx, inst), in, inst, capPages)
+		inst.flushGuest() // not when given up: the stuck call may hold the writers
+		return err
+	})
 
 	res.Outputs, res.Denials = inst.result()
 	code, err := r.classify(ctx, stepCtx, limits, runErr)
