@@ -91,6 +91,9 @@ func driverEnv(name, token string) []string {
 // image). A second build gives the same digest, and the image pushed to a
 // registry comes back with it.
 func TestBuild_hello(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seconds of real processes: make test runs it")
+	}
 	t.Parallel()
 	base := testutil.BusyboxBase(t)
 	out := filepath.Join(t.TempDir(), "hello")

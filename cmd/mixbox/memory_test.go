@@ -38,6 +38,9 @@ const memHeader = "schemaVersion: 1.0.1\nname: mem\nversion: 0.1.0\nregistry: x\
 // prints or a state bag unpacks to, and a limit that is reached fails
 // loudly instead of cutting something short. Each case is one run.
 func TestRun_memoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seconds of real processes: make test runs it")
+	}
 	t.Parallel()
 	const gib = 1 << 30
 	bin := builds.Binary(t, "./cmd/mixbox", "mixbox")
@@ -231,6 +234,9 @@ func watchHWM(pid int, bin string) func() int64 {
 // TestRun_floodPastStepTimeout: a command that floods its output forever
 // is stopped at the step timeout, not seconds later.
 func TestRun_floodPastStepTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seconds of real processes: make test runs it")
+	}
 	t.Parallel()
 	manifest := memHeader + "install:\n  - exec:\n      description: forever\n      command: bash\n      flags:\n        c: '\"yes\"'\n"
 	policy := "apiVersion: mixbox/v1\ndefaults:\n  stepTimeout: 2s\nmixins:\n  exec:\n    exec: [{command: bash}]\n"

@@ -224,6 +224,9 @@ func TestMixinInspectAndPack(t *testing.T) {
 // leaves a detached `mixbox precompile --background` that fills the cache;
 // the next run, and a run after `mixbox precompile`, run compiled code.
 func TestRun_coldCache_compiler(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seconds of real processes: make test runs it")
+	}
 	t.Parallel()
 	engines := func(stdout string) []string {
 		t.Helper()
@@ -302,6 +305,9 @@ func waitFilled(t *testing.T, cache string) {
 // `mixbox precompile` with no flags on a laptop fills the user cache, not
 // /cnab.
 func TestRun_helloScriptTwice_compiler(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seconds of real processes: make test runs it")
+	}
 	t.Parallel()
 	if _, err := os.Stat("/cnab/app"); err == nil {
 		t.Skip("this machine has /cnab/app: it is an invocation image")
