@@ -9,7 +9,7 @@ func Closest(name string, known []string) (string, bool) {
 		if k == name || k == "" {
 			continue
 		}
-		d := distance(name, k)
+		d := Distance(name, k)
 		if d > 2 || d > len(name)/2 {
 			continue
 		}
@@ -20,9 +20,9 @@ func Closest(name string, known []string) (string, bool) {
 	return best, best != ""
 }
 
-// distance is the optimal string alignment distance of a and b: edits of
+// Distance is the optimal string alignment distance of a and b: edits of
 // one byte, and swaps of two neighbouring bytes.
-func distance(a, b string) int {
+func Distance(a, b string) int {
 	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)

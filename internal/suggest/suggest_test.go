@@ -45,7 +45,7 @@ func TestDistance(t *testing.T) {
 		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"exec", "exce", 1}, {"kitten", "sitting", 3}, {"ca", "abc", 3},
 	}
 	for _, tc := range tests {
-		require.Equal(t, tc.want, distance(tc.a, tc.b), "%q %q", tc.a, tc.b)
-		require.Equal(t, tc.want, distance(tc.b, tc.a), "%q %q", tc.b, tc.a)
+		require.Equal(t, tc.want, Distance(tc.a, tc.b), "%q %q", tc.a, tc.b)
+		require.Equal(t, tc.want, Distance(tc.b, tc.a), "%q %q", tc.b, tc.a)
 	}
 }

@@ -180,7 +180,7 @@ func (l *linter) unknownKey(st manifest.Step, kn *yaml.Node, path string, known 
 	if path != "" {
 		in += " " + path
 	}
-	if s := suggest(kn.Value, known); s != "" {
+	if s := closest(kn.Value, known); s != "" {
 		l.add(LevelError, "mixbox-101", kn.Line,
 			fmt.Sprintf("rename it to %s: the %s mixin ignores a key it does not know, so the step runs without this setting", s, st.Mixin),
 			"%s: %s has no key %q; did you mean %q?", where(st), in, kn.Value, s)

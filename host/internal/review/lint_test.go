@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mixbox/mixbox/host/internal/wasm"
+	"github.com/mixbox/mixbox/internal/suggest"
 	"github.com/mixbox/mixbox/internal/testutil"
 	"github.com/mixbox/mixbox/mixins/exec"
 )
@@ -362,10 +363,10 @@ func TestSuggest(t *testing.T) {
 		{"arguments", ""},
 	}
 	for _, tc := range tests {
-		require.Equal(t, tc.want, suggest(tc.word, known), tc.word)
+		require.Equal(t, tc.want, closest(tc.word, known), tc.word)
 	}
-	require.Equal(t, 1, distance("argumnets", "arguments"))
-	require.Equal(t, 3, distance("kitten", "sitting"))
-	require.Equal(t, 0, distance("", ""))
-	require.Equal(t, 4, distance("", "four"))
+	require.Equal(t, 1, suggest.Distance("argumnets", "arguments"))
+	require.Equal(t, 3, suggest.Distance("kitten", "sitting"))
+	require.Equal(t, 0, suggest.Distance("", ""))
+	require.Equal(t, 4, suggest.Distance("", "four"))
 }
