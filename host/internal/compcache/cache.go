@@ -57,7 +57,8 @@ type Cache struct {
 
 	mu       sync.Mutex
 	notes    []string
-	failures int // entries that could not be written
+	failures int       // entries that could not be written
+	icpt     intercept // Record, Capture or Serve (alias.go)
 }
 
 // Open returns the cache kept in dir, creating dir (mode 0700) when it does
@@ -122,6 +123,13 @@ func (c *Cache) path(key Key) string { return filepath.Join(c.dir, hex.EncodeToS
 // (wazero compiles the module); a damaged one is removed and noted, and Get
 // returns ErrDiscarded, which wazero's compile returns.
 func (c *Cache) Get(key Key) (io.ReadCloser, bool, error) {
+	switch i := c.current(); i.mode {
+	case modeServe:
+		return c.serve(key, i.alias)
+	case modeCapture:
+		c.remember(modeCapture, key)
+		return nil, false, errCaptured
+	}
 	p := c.path(key)
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -131,18 +139,25 @@ func (c *Cache) Get(key Key) (io.ReadCloser, bool, error) {
 		c.note("cannot read the compile-cache entry %s (%s); the module is compiled again", p, describe(err))
 		return nil, false, nil
 	}
-	body, err := c.verify(f, key)
+	b, err := c.verify(f, key)
 	if err != nil {
 		_ = f.Close() // read only
-		rmErr := os.Remove(p)
-		if rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
-			c.note("the compile-cache entry %s is damaged (%s) and cannot be removed (%s); the module is compiled again", p, describe(err), describe(rmErr))
-		} else {
-			c.note("discarded the compile-cache entry %s: %s; the module is compiled again", p, describe(err))
-		}
-		return nil, false, fmt.Errorf("%w: %w", ErrDiscarded, err)
+		return nil, false, c.discard(p, err)
 	}
-	return body, true, nil
+	c.remember(modeRecord, key)
+	return buffered(b), true, nil
+}
+
+// discard removes the damaged entry p, notes it, and returns the
+// ErrDiscarded for Get.
+func (c *Cache) discard(p string, err error) error {
+	rmErr := os.Remove(p)
+	if rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+		c.note("the compile-cache entry %s is damaged (%s) and cannot be removed (%s); the module is compiled again", p, describe(err), describe(rmErr))
+	} else {
+		c.note("discarded the compile-cache entry %s: %s; the module is compiled again", p, describe(err))
+	}
+	return fmt.Errorf("%w: %w", ErrDiscarded, err)
 }
 
 // entryError says what is wrong with an entry.
@@ -152,9 +167,9 @@ func (e *entryError) Error() string { return e.msg }
 
 func bad(format string, args ...any) error { return &entryError{fmt.Sprintf(format, args...)} }
 
-// verify checks the entry in f for key and returns a reader of its body,
-// which closes f.
-func (c *Cache) verify(f *os.File, key Key) (io.ReadCloser, error) {
+// verify checks the entry in f for key and returns its body, which closes
+// f.
+func (c *Cache) verify(f *os.File, key Key) (*body, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("stat entry: %w", err)
@@ -221,12 +236,17 @@ func (b *body) Close() error { return b.f.Close() }
 // synced, then renamed into place. A failure is noted, not returned: wazero
 // would fail the compile with it, and the compiled code is good in memory.
 func (c *Cache) Add(key Key, content io.Reader) error {
+	if c.current().mode == modeServe {
+		return nil // never: a served compile hits or fails; and a stand-in's code is not kept
+	}
 	if err := c.add(key, content); err != nil {
 		c.note("cannot write the compile-cache entry in %s (%s); the compiled code is kept in memory only", c.dir, describe(err))
 		c.mu.Lock()
 		c.failures++
 		c.mu.Unlock()
+		return nil
 	}
+	c.remember(modeRecord, key)
 	return nil
 }
 
@@ -287,6 +307,9 @@ func (c *Cache) header(key Key, bodyLen uint64, bodySum uint32) []byte {
 // Delete removes the entry for key; wazero calls it for an entry it finds
 // stale.
 func (c *Cache) Delete(key Key) error {
+	if c.current().mode == modeServe {
+		return nil // the stand-in's key names no entry
+	}
 	if err := os.Remove(c.path(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete compile-cache entry: %w", err)
 	}

@@ -63,11 +63,12 @@ type Engine struct {
 	logger     *slog.Logger
 	sigs       hostSigs
 
-	group    singleflight.Group
-	mu       sync.Mutex
-	compiled map[[32]byte]*Module
-	closed   bool
-	notes    []string // about the disk cache, for TakeNotes
+	group     singleflight.Group
+	compileMu sync.Mutex // one compile at a time with a disk cache (stub.go)
+	mu        sync.Mutex
+	compiled  map[[32]byte]*Module
+	closed    bool
+	notes     []string // about the disk cache, for TakeNotes
 }
 
 // runtimeMu serialises wazero.NewRuntimeWithConfig: wazero's compiler
@@ -213,6 +214,7 @@ type Module struct {
 	minPages uint64
 	compiled wazero.CompiledModule // nil when the initial memory is over the engine's cap
 	reactor  *reactorModule        // nil for a command module
+	standIn  bool                  // compiled is the module's code loaded for its stand-in (stub.go)
 }
 
 // reactorModule is what the host needs to restore a reactor's instances
@@ -350,7 +352,7 @@ func (e *Engine) load(ctx context.Context, name string, bin []byte, sum [32]byte
 			}
 		}
 		if p.memMin <= uint64(e.limitPages) {
-			cm, err := e.rt.CompileModule(ctx, code)
+			cm, viaStandIn, err := e.compile(ctx, name, code, sum)
 			if err != nil {
 				if errors.Is(err, compcache.ErrDiscarded) {
 					return nil, fmt.Errorf("compile mixin %s: %w", name, err)
@@ -360,7 +362,7 @@ func (e *Engine) load(ctx context.Context, name string, bin []byte, sum [32]byte
 				}
 				return nil, moduleErr(name, fmt.Errorf("%w: %w", ErrMalformed, err))
 			}
-			m.compiled = cm
+			m.compiled, m.standIn = cm, viaStandIn
 		}
 		e.mu.Lock()
 		e.compiled[sum] = m

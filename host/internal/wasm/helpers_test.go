@@ -40,11 +40,24 @@ func newEngine(t testing.TB, opts EngineOptions) *Engine {
 	return e
 }
 
-// load loads testdata/NAME.wasm in e as mixin "probe".
+// load loads testdata/NAME.wasm in e as mixin "probe". In an engine with
+// a disk cache it is what a later process does: an earlier one has loaded
+// the module (and learnt its stand-in), and e loads it through the
+// stand-in.
 func load(t testing.TB, e *Engine, name string) *Module {
 	t.Helper()
-	m, err := e.Load(testCtx, "probe", guest(t, name))
+	bin := guest(t, name)
+	standIn := e.DiskCache() && !e.Interpreter()
+	if standIn {
+		first := newEngine(t, EngineOptions{CacheDir: e.cacheDir})
+		_, err := first.Load(testCtx, "probe", bin)
+		require.NoError(t, err)
+	}
+	m, err := e.Load(testCtx, "probe", bin)
 	require.NoError(t, err)
+	if standIn && m.compiled != nil {
+		require.True(t, m.standIn, "%s loads through its stand-in", name)
+	}
 	return m
 }
 

@@ -28,12 +28,14 @@ func (panicExecutor) Exec(context.Context, hostexec.Call) (wasmabi.ExecResult, e
 	panic("executor bug")
 }
 
-// engines returns a compiler and an interpreter engine.
+// engines returns a compiler, an interpreter, and a compiler with a disk
+// cache, whose modules load through their stand-ins.
 func engines(t *testing.T) map[string]*Engine {
 	t.Helper()
 	return map[string]*Engine{
 		"compiler":    newEngine(t, EngineOptions{}),
 		"interpreter": newEngine(t, EngineOptions{Interpreter: true}),
+		"stand-in":    newEngine(t, EngineOptions{CacheDir: t.TempDir()}),
 	}
 }
 
