@@ -19,6 +19,15 @@
 // writes a temporary file, syncs it and renames it into place, so a reader
 // never sees half an entry.
 //
+// # Stand-ins
+//
+// A module compiled before is loaded through a stand-in (package wasm:
+// its bodies all `unreachable`), which wazero decodes and validates
+// quickly; Serve answers the stand-in's lookup with the module's own
+// entry. Alias keeps, per module, the entry's key, the stand-in's key and
+// the function count; Record and Capture learn them from two compiles.
+// RATIONALE.md, "Why does a warm load compile a stand-in?".
+//
 // # Security
 //
 // Compiled code is machine code that runs in mixbox's process: whoever can
