@@ -190,8 +190,7 @@ func (c *Cache) Alias(sum [32]byte) (Alias, bool) {
 	return a, true
 }
 
-// SetAlias keeps a for the module whose sha256 is sum: a temporary file
-// renamed into place.
+// SetAlias keeps a for the module whose sha256 is sum (WriteFile).
 func (c *Cache) SetAlias(sum [32]byte, a Alias) error {
 	b := make([]byte, 0, aliasSize)
 	b = append(b, aliasMagic...)
@@ -199,20 +198,30 @@ func (c *Cache) SetAlias(sum [32]byte, a Alias) error {
 	b = append(b, a.Stub[:]...)
 	b = binary.LittleEndian.AppendUint32(b, a.Funcs)
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli()))
-	tmp, err := os.CreateTemp(c.dir, hex.EncodeToString(sum[:])+".alias.*.tmp")
-	if err != nil {
+	if err := WriteFile(c.aliasPath(sum), b); err != nil {
 		return fmt.Errorf("keep the module's alias: %w", err)
 	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
+	return nil
+}
+
+// WriteFile writes b to name through a temporary file beside it, so that
+// a reader never sees it half written: the small files kept next to the
+// entries (an alias, what package wasm learnt of a reactor's code).
+func WriteFile(name string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(name), ".mixbox-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), c.aliasPath(sum))
+		err = os.Rename(f.Name(), name)
 	}
 	if err != nil {
-		_ = os.Remove(tmp.Name()) // a partial file must not stay
-		return fmt.Errorf("keep the module's alias: %w", err)
+		_ = os.Remove(f.Name()) // a temporary file of ours
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
 }

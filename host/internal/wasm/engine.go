@@ -267,32 +267,11 @@ func (e *Engine) tableWrites(sum [32]byte, code []byte) bool {
 		if writes {
 			v = "1"
 		}
-		if err := writeFileAtomic(file, []byte(v)); err != nil {
+		if err := compcache.WriteFile(file, []byte(v)); err != nil {
 			e.logger.Warn("keep the reactor scan in the cache", "file", file, "error", err)
 		}
 	}
 	return writes
-}
-
-// writeFileAtomic writes b to name through a temporary file, so that a
-// reader never sees it half written.
-func writeFileAtomic(name string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".mixbox-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name()) // a temporary file of ours
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return nil
 }
 
 // Name returns the mixin name the module was loaded as.
