@@ -8,6 +8,8 @@ WASMFLAGS := -trimpath -buildvcs=false -ldflags='-s -w'
 # A Go mixin on wasmabi/guest built as a reactor (abi-v1 §1a): one instance
 # per run, restored before every step, instead of a Go start-up per step.
 REACTOR   := -buildmode=c-shared -tags mixbox_reactor
+# The exec mixin also allows an initialization image (wasmabi/guest, image.go).
+EXEC_REACTOR := -buildmode=c-shared -tags mixbox_reactor,mixbox_image
 
 all: build
 
@@ -43,7 +45,7 @@ WASM_DIRS := testdata host/internal/wasm/testdata host/mixintest/testdata exampl
 # globals exported as the host would at load (host/internal/cmd/postlink);
 # its sha256 is written beside it, so that mixbox does not hash it at start.
 wasm: deps
-	GOTOOLCHAIN=$(WASM_GO) GOFLAGS= GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) $(REACTOR) -o mixins/exec/builtin/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
+	GOTOOLCHAIN=$(WASM_GO) GOFLAGS= GOOS=wasip1 GOARCH=wasm $(GO) build $(WASMFLAGS) $(EXEC_REACTOR) -o mixins/exec/builtin/exec-runtime.wasm ./mixins/exec/cmd/exec-runtime
 	$(GO) run ./host/internal/cmd/postlink mixins/exec/builtin/exec-runtime.wasm
 	sha256sum mixins/exec/builtin/exec-runtime.wasm | cut -d' ' -f1 > mixins/exec/builtin/exec-runtime.wasm.sha256
 	@for d in $(WASM_DIRS); do $(MAKE) -s -B -C $$d || exit 1; done
@@ -94,10 +96,10 @@ tools:
 lint: tools
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./wasmabi/... ./mixins/...
-	GOOS=wasip1 GOARCH=wasm $(GO) vet -tags mixbox_reactor ./wasmabi/... ./mixins/...
+	GOOS=wasip1 GOARCH=wasm $(GO) vet -tags mixbox_reactor,mixbox_image ./wasmabi/... ./mixins/...
 	$(GOLANGCI) run --timeout 10m ./...
 	GOOS=wasip1 GOARCH=wasm $(GOLANGCI) run --timeout 10m ./wasmabi/... ./mixins/...
-	GOOS=wasip1 GOARCH=wasm $(GOLANGCI) run --timeout 10m --build-tags mixbox_reactor ./wasmabi/... ./mixins/...
+	GOOS=wasip1 GOARCH=wasm $(GOLANGCI) run --timeout 10m --build-tags mixbox_reactor,mixbox_image ./wasmabi/... ./mixins/...
 
 ## fmt: gofmt -s, and goimports with the module as the local prefix (.golangci.yml's formatters).
 fmt: tools

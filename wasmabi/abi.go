@@ -30,6 +30,12 @@ const (
 	ExportInitialize = "_initialize"
 	ExportStep       = "mixbox_step"
 	ExportMemory     = "memory"
+	// ExportEnvPerStep, a function () -> () a reactor may export and the
+	// host never calls, declares that the reactor reads argv and env again
+	// at the start of every step, so that the state _initialize leaves does
+	// not depend on them: the host may then keep that state across runs
+	// (abi-v1 §1a, "Initialization images").
+	ExportEnvPerStep = "mixbox_env_per_step"
 )
 
 // Kinds of mixin module (abi-v1 §1a), as `mixbox mixin inspect` reports them.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -378,4 +379,55 @@ func TestRun_execErrorText(t *testing.T) {
 		require.Equal(t, 1, code, stdout+stderr)
 		require.Contains(t, stderr, want, "native=%v", native)
 	}
+}
+
+// TestRun_initImage_compiler: `mixbox precompile` keeps the built-in exec
+// mixin's initialization image beside its compiled code, and a run checks
+// it before using it: a damaged one is replaced, and the run is unaffected.
+func TestRun_initImage_compiler(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seconds of real processes: make test runs it")
+	}
+	t.Parallel()
+	mixbox := builds.Binary(t, "./cmd/mixbox", "mixbox")
+	cache := t.TempDir()
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "MIXBOX_CACHE_DIR=" + cache}
+	mixboxCmd := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		cmd := exec.Command(mixbox, args...)
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
+		require.NoError(t, cmd.Run(), out.String())
+		return out.String()
+	}
+	image := func() []byte {
+		t.Helper()
+		m, err := filepath.Glob(filepath.Join(cache, "*", "*.init"))
+		require.NoError(t, err)
+		require.Len(t, m, 1, "one initialization image")
+		b, err := os.ReadFile(m[0])
+		require.NoError(t, err)
+		return b
+	}
+	mixboxCmd("precompile")
+	kept := image()
+
+	root := newRoot(t, helloManifest, nil)
+	runArgs := append([]string{"run", "--cnab-root", root, "--action", "install"}, helloInputs()...)
+	first := mixboxCmd(runArgs...)
+	require.Equal(t, kept, image(), "a run starts from the image: it writes none")
+
+	damaged := bytes.Clone(kept)
+	damaged[len(damaged)-1] ^= 0xff
+	m, err := filepath.Glob(filepath.Join(cache, "*", "*.init"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(m[0], damaged, 0o600))
+	root = newRoot(t, helloManifest, nil)
+	runArgs = append([]string{"run", "--cnab-root", root, "--action", "install"}, helloInputs()...)
+	durations := regexp.MustCompile(` in [0-9.]+[µm]?s\n`)
+	require.Equal(t, durations.ReplaceAllString(first, "\n"), durations.ReplaceAllString(mixboxCmd(runArgs...), "\n"),
+		"a damaged image changes nothing a user sees")
+	again := image()
+	require.Len(t, again, len(kept))
+	require.NotEqual(t, damaged, again, "the run replaced the damaged image")
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -82,8 +85,93 @@ func loadSteps(input []byte) ([]Step, error) {
 
 // loadActions decodes {ACTION: [steps]} into actions sorted by name, the
 // way Porter's builder.UnmarshalAction does it: through a generic map, then
-// each step list re-encoded and decoded into []Step.
+// each step list re-encoded and decoded into []Step. An input that this
+// round trip cannot change is decoded once, from its node tree
+// (loadActionsDirect), with the same result.
 func loadActions(input []byte) ([]action, error) {
+	if actions, ok := loadActionsDirect(input); ok {
+		return actions, nil
+	}
+	return loadActionsRoundTrip(input)
+}
+
+// loadActionsDirect decodes input's step lists straight from its node tree,
+// which is what the round trip of loadActionsRoundTrip amounts to when every
+// node survives it unchanged (stable). It reports false for any other input,
+// and on any error: the round trip then decides, and words the error. In a
+// wasm build it is most of a step's time saved: yaml.v3 runs about 25 times
+// slower there than natively, and the round trip parses twice and encodes
+// once (RATIONALE.md, "Why does the exec mixin decode a step once?").
+func loadActionsDirect(input []byte) ([]action, bool) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(input, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, false
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode || !stable(root) {
+		return nil, false
+	}
+	actions := make([]action, 0, len(root.Content)/2)
+	for i := 0; i < len(root.Content); i += 2 {
+		key, val := root.Content[i], root.Content[i+1]
+		if key.ShortTag() != "!!str" || val.Kind != yaml.SequenceNode {
+			return nil, false
+		}
+		var steps []Step
+		if err := val.Decode(&steps); err != nil {
+			return nil, false
+		}
+		actions = append(actions, action{Name: key.Value, Steps: steps})
+	}
+	slices.SortFunc(actions, func(a, b action) int { return strings.Compare(a.Name, b.Name) })
+	return actions, true
+}
+
+// stable reports whether decoding n into generic values and encoding them
+// again gives n back, as far as decoding into Step can tell: no anchor,
+// alias, explicit tag or merge key; no mapping with a key twice; and only
+// scalars that encode as they were written: strings (valid UTF-8), the
+// booleans true and false, and integers in canonical decimal. A null, a
+// float, a timestamp or "0x1F" would come back in another spelling.
+func stable(n *yaml.Node) bool {
+	if n.Anchor != "" || n.Style&yaml.TaggedStyle != 0 {
+		return false
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!str":
+			return utf8.ValidString(n.Value)
+		case "!!bool":
+			return n.Value == "true" || n.Value == "false"
+		case "!!int":
+			v, err := strconv.ParseInt(n.Value, 10, 64)
+			return err == nil && strconv.FormatInt(v, 10) == n.Value
+		}
+		return false
+	case yaml.MappingNode:
+		seen := make(map[string]bool, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || seen[k.Value] {
+				return false
+			}
+			seen[k.Value] = true
+		}
+		fallthrough
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			if !stable(c) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// loadActionsRoundTrip is loadActions the way Porter does it.
+func loadActionsRoundTrip(input []byte) ([]action, error) {
 	var raw map[string][]any
 	if err := yaml.Unmarshal(input, &raw); err != nil {
 		return nil, fmt.Errorf("could not unmarshal yaml into an action map of exec steps: %w", safeYAMLError(input, err))

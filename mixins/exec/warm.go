@@ -8,5 +8,6 @@ package exec
 // would otherwise build again after the host restores the instance. A
 // command build does not have this file: there, init runs before every step.
 func init() {
-	_, _ = loadSteps([]byte(warmInput)) // only warming: the steps are not used
+	_, _ = loadSteps([]byte(warmInput))            // only warming: the steps are not used
+	_, _ = loadActionsRoundTrip([]byte(warmInput)) // and the path of steps that are not decoded directly
 }

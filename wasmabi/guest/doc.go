@@ -55,6 +55,18 @@
 // returning from Main still works: the step ends with that code and mixbox
 // starts the next step on a new instance.
 //
+// A reactor's step sets os.Args and the environment again from what the
+// host gives it. Built with the mixbox_image tag as well
+// (-tags mixbox_reactor,mixbox_image), the module exports
+// mixbox_env_per_step, and mixbox may keep the state the initializers leave
+// in its cache and start later runs from it instead of initializing again
+// (abi-v1 §1a, "Initialization images"): for the exec mixin that is its
+// whole _initialize, about 29 ms, saved on every run. The tag is a promise
+// that no package initializer keeps os.Args or the environment in a
+// variable (read them in main or in the mixin's function): such a variable
+// would hold the values of the run the image was made in. mixbox keeps no
+// image when an initializer writes, opens a file or calls the host.
+//
 // Errors of Host.Exec that come from the host (a refused or missing command)
 // match the wasmabi.Status with errors.Is, and are an *ExecError.
 //

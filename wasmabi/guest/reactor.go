@@ -3,7 +3,10 @@
 package guest
 
 import (
-	_ "unsafe" // for go:linkname
+	"bytes"
+	"os"
+	"strings"
+	"unsafe"
 
 	"github.com/mixbox/mixbox/wasmabi"
 )
@@ -37,8 +40,62 @@ var stepCode int32 //nolint:unused // read by mixboxStep, which go:wasmexport ex
 //go:wasmexport mixbox_step
 func mixboxStep() int32 { //nolint:unused // called by the host: go:wasmexport exports it
 	stepCode = 0
+	rereadEnv()
 	mainMain()
 	return stepCode
+}
+
+//go:wasmimport wasi_snapshot_preview1 args_sizes_get
+func argsSizesGet(count, size unsafe.Pointer) uint32
+
+//go:wasmimport wasi_snapshot_preview1 args_get
+func argsGet(ptrs, buf unsafe.Pointer) uint32
+
+//go:wasmimport wasi_snapshot_preview1 environ_sizes_get
+func environSizesGet(count, size unsafe.Pointer) uint32
+
+//go:wasmimport wasi_snapshot_preview1 environ_get
+func environGet(ptrs, buf unsafe.Pointer) uint32
+
+// rereadEnv sets os.Args and the environment to what the host gives this
+// run, whatever _initialize saw: with the mixbox_image tag (image.go) the
+// state a step starts from may have been initialized in another run.
+func rereadEnv() {
+	if args, ok := wasiStrings(argsSizesGet, argsGet); ok {
+		os.Args = args
+	}
+	env, ok := wasiStrings(environSizesGet, environGet)
+	if !ok {
+		return
+	}
+	os.Clearenv()
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			_ = os.Setenv(k, v) // the host gives no key Setenv refuses (empty, or with NUL)
+		}
+	}
+}
+
+// wasiStrings reads a WASI string list (argv or environ) through its sizes
+// and get functions.
+func wasiStrings(sizes, get func(a, b unsafe.Pointer) uint32) ([]string, bool) {
+	var count, size uint32
+	if sizes(unsafe.Pointer(&count), unsafe.Pointer(&size)) != 0 {
+		return nil, false
+	}
+	ptrs := make([]uint32, count+1) // the host writes count wasm32 addresses
+	buf := make([]byte, size+1)
+	if get(unsafe.Pointer(unsafe.SliceData(ptrs)), unsafe.Pointer(unsafe.SliceData(buf))) != 0 {
+		return nil, false
+	}
+	out := make([]string, 0, count)
+	for s := range bytes.SplitSeq(buf[:size], []byte{0}) {
+		if uint32(len(out)) == count {
+			break
+		}
+		out = append(out, string(s))
+	}
+	return out, uint32(len(out)) == count
 }
 
 // exit ends a step of a reactor: Main returns, and main with it.

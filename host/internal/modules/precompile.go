@@ -14,7 +14,9 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/mixbox/mixbox/host/internal/errkind"
+	"github.com/mixbox/mixbox/host/internal/policy"
 	"github.com/mixbox/mixbox/host/internal/wasm"
+	"github.com/mixbox/mixbox/wasmabi"
 )
 
 // Source is a module to precompile: the name it is reported as, and where it
@@ -84,8 +86,13 @@ func precompileOne(ctx context.Context, eng *wasm.Engine, opts PrecompileOptions
 		defer cancel()
 	}
 	failures := eng.CacheWriteFailures()
-	if _, err := eng.LoadSum(ctx, src.Name, src.Bin, sum); err != nil {
+	m, err := eng.LoadSum(ctx, src.Name, src.Bin, sum)
+	if err != nil {
 		return fmt.Errorf("precompile %s: %w", src.Where, err) // a refused module matches ErrIncompatible
+	}
+	if err := keepImage(ctx, eng, m); err != nil {
+		// Runs initialize the mixin themselves, and fail with the same error.
+		_, _ = fmt.Fprintf(w, "no initialization image of %s: %v\n", src.Where, err)
 	}
 	if eng.CacheWriteFailures() > failures {
 		return fmt.Errorf("precompile %s into %s: %s", src.Where, opts.Dir, strings.Join(eng.TakeNotes(), "; "))
@@ -95,6 +102,25 @@ func precompileOne(ctx context.Context, eng *wasm.Engine, opts PrecompileOptions
 	}
 	_, _ = fmt.Fprintf(w, "compiled %s (%d bytes) in %s into %s\n", src.Where, len(src.Bin), round(time.Since(start)), opts.Dir)
 	return nil
+}
+
+// keepImage keeps the initialization image of m, a reactor that allows one,
+// for the mounts a step has by default: the bundle directory at /cnab/app
+// and nothing else (wasm.Runner.KeepImage). Which directory it is does not
+// matter: the image depends on the guest's paths only.
+func keepImage(ctx context.Context, eng *wasm.Engine, m *wasm.Module) error {
+	if m.Info().Kind != wasmabi.KindReactor {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "mixbox-precompile-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(dir) }() // empty, ours
+	r := wasm.NewRunner(eng, m, wasm.RunnerOptions{Policy: policy.Mixin{Mount: true}, BundleDir: dir})
+	defer func() { _ = r.Close(context.WithoutCancel(ctx)) }() // no instance is kept
+	_, err = r.KeepImage(ctx)
+	return err
 }
 
 func round(d time.Duration) time.Duration {

@@ -18,7 +18,9 @@ const (
 	secMemory   = 5
 	secGlobal   = 6
 	secExport   = 7
+	secStart    = 8
 	secCode     = 10
+	secData     = 11
 
 	kindFunc   = 0
 	kindTable  = 1

@@ -239,6 +239,7 @@ func checkExports(p *parsed, add func(cause error, msg string)) string {
 	case hasStep:
 		kind = wasmabi.KindReactor
 		fn(wasmabi.ExportInitialize, noResult, ErrInitializeSignature)
+		fn(wasmabi.ExportEnvPerStep, noResult, ErrEnvPerStepSignature)
 	case hasStart:
 		kind = wasmabi.KindCommand
 	default:

@@ -215,6 +215,8 @@ type Module struct {
 	compiled wazero.CompiledModule // nil when the initial memory is over the engine's cap
 	reactor  *reactorModule        // nil for a command module
 	standIn  bool                  // compiled is the module's code loaded for its stand-in (stub.go)
+	data     []dataSegment         // what the stand-in left out, written into every instance (data.go)
+	sum      [32]byte              // the module's sha256
 }
 
 // reactorModule is what the host needs to restore a reactor's instances
@@ -226,6 +228,9 @@ type reactorModule struct {
 	// fresh is why instances cannot be restored, so that every step runs on
 	// a new instance; empty when they can.
 	fresh string
+	// envPerStep is whether the module exports mixbox_env_per_step, so
+	// that an initialization image of it may be kept (initimage.go).
+	envPerStep bool
 }
 
 // newReactorModule prepares bin, a checked reactor whose sha256 is sum, for
@@ -236,7 +241,8 @@ func (e *Engine) newReactorModule(bin []byte, sum [32]byte, p *parsed) ([]byte, 
 	if err != nil {
 		return nil, nil, err
 	}
-	rm := &reactorModule{globals: names}
+	_, _, envPerStep := p.export(wasmabi.ExportEnvPerStep)
+	rm := &reactorModule{globals: names, envPerStep: envPerStep}
 	if slices.ContainsFunc(p.globals, func(g globalType) bool { return g.mutable && g.val == 0x7b }) {
 		rm.fresh = "it has a mutable v128 global, which the host cannot restore"
 	} else if e.tableWrites(sum, p.code) {
@@ -322,7 +328,7 @@ func (e *Engine) load(ctx context.Context, name string, bin []byte, sum [32]byte
 		if ok {
 			return m, nil
 		}
-		m = &Module{name: name, info: info, minPages: p.memMin}
+		m = &Module{name: name, info: info, minPages: p.memMin, sum: sum}
 		code := bin
 		if info.Kind == wasmabi.KindReactor {
 			var err error
@@ -331,7 +337,7 @@ func (e *Engine) load(ctx context.Context, name string, bin []byte, sum [32]byte
 			}
 		}
 		if p.memMin <= uint64(e.limitPages) {
-			cm, viaStandIn, err := e.compile(ctx, name, code, sum)
+			cm, viaStandIn, data, err := e.compile(ctx, name, code, sum)
 			if err != nil {
 				if errors.Is(err, compcache.ErrDiscarded) {
 					return nil, fmt.Errorf("compile mixin %s: %w", name, err)
@@ -341,7 +347,7 @@ func (e *Engine) load(ctx context.Context, name string, bin []byte, sum [32]byte
 				}
 				return nil, moduleErr(name, fmt.Errorf("%w: %w", ErrMalformed, err))
 			}
-			m.compiled, m.standIn = cm, viaStandIn
+			m.compiled, m.standIn, m.data = cm, viaStandIn, data
 		}
 		e.mu.Lock()
 		e.compiled[sum] = m

@@ -37,6 +37,9 @@ var (
 	// ErrInitializeSignature is a reactor whose _initialize is a function
 	// with parameters or results; it must be () -> ().
 	ErrInitializeSignature = errors.New("_initialize signature mismatch")
+	// ErrEnvPerStepSignature is a reactor whose mixbox_env_per_step is not
+	// a function () -> ().
+	ErrEnvPerStepSignature = errors.New("mixbox_env_per_step signature mismatch")
 	// ErrImportModule is an import from a module other than
 	// wasi_snapshot_preview1 and mixbox_v1, or an import that is not a
 	// function.

@@ -38,60 +38,66 @@ func mounts(bundleDir string, extra []Mount) (wazero.FSConfig, func(), error) {
 			_ = r.Close() // read-only roots: nothing to flush
 		}
 	}
-	out := wazero.NewFSConfig()
-	mount := func(fsys fs.FS, guest string) {
-		out = out.(sysfs.FSConfig).WithSysFSMount(&sysfs.ReadFS{FS: &sysfs.AdaptFS{FS: fsys}}, guest)
+	plan, err := planMounts(bundleDir, extra)
+	if err != nil {
+		return nil, closeAll, err
 	}
-	if bundleDir != "" {
-		r, err := os.OpenRoot(bundleDir)
+	out := wazero.NewFSConfig()
+	for _, m := range plan {
+		r, err := os.OpenRoot(m.host)
 		if err != nil {
-			return nil, closeAll, fmt.Errorf("open bundle directory: %w", err)
+			return nil, closeAll, fmt.Errorf("%s: %w", m.what, err)
 		}
 		roots = append(roots, r)
-		mount(nonBlocking{r}, BundlePath)
+		var fsys fs.FS = nonBlocking{r}
+		if m.names != nil {
+			fsys = &filesFS{fsys: fsys, names: m.names}
+		}
+		out = out.(sysfs.FSConfig).WithSysFSMount(&sysfs.ReadFS{FS: &sysfs.AdaptFS{FS: fsys}}, m.guest)
+	}
+	return out, closeAll, nil
+}
+
+// preopen is one directory the guest sees, in the order WASI numbers them.
+type preopen struct {
+	host  string
+	guest string
+	names []string // only these files of host, when it mounts files; nil: all of it
+	what  string   // for errors: what opening it is
+}
+
+// planMounts returns the preopens of mounts, without opening them. The
+// guest paths, in order, are all the guest learns of them before it opens
+// a file (an initialization image depends on them, initimage.go).
+func planMounts(bundleDir string, extra []Mount) ([]*preopen, error) {
+	var plan []*preopen
+	if bundleDir != "" {
+		plan = append(plan, &preopen{host: bundleDir, guest: BundlePath, what: "open bundle directory"})
 	}
 	// Files are grouped by the guest directory that holds them.
-	type fileDir struct {
-		host  string
-		guest string
-		names []string
-	}
-	var files []*fileDir
+	var files []*preopen
 	for _, m := range extra {
 		if !path.IsAbs(m.Guest) {
-			return nil, closeAll, fmt.Errorf("mount %s: guest path %q is not absolute", m.Host, m.Guest)
+			return nil, fmt.Errorf("mount %s: guest path %q is not absolute", m.Host, m.Guest)
 		}
 		guest := path.Clean(m.Guest)
 		st, err := os.Stat(m.Host)
 		if err == nil && st.IsDir() {
-			r, err := os.OpenRoot(m.Host)
-			if err != nil {
-				return nil, closeAll, fmt.Errorf("mount %s: %w", m.Host, err)
-			}
-			roots = append(roots, r)
-			mount(nonBlocking{r}, guest)
+			plan = append(plan, &preopen{host: m.Host, guest: guest, what: "mount " + m.Host})
 			continue
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, closeAll, fmt.Errorf("mount %s: %w", m.Host, err)
+			return nil, fmt.Errorf("mount %s: %w", m.Host, err)
 		}
 		hostDir, guestDir := filepath.Dir(m.Host), path.Dir(guest)
-		i := slices.IndexFunc(files, func(f *fileDir) bool { return f.host == hostDir && f.guest == guestDir })
+		i := slices.IndexFunc(files, func(f *preopen) bool { return f.host == hostDir && f.guest == guestDir })
 		if i < 0 {
-			files = append(files, &fileDir{host: hostDir, guest: guestDir})
+			files = append(files, &preopen{host: hostDir, guest: guestDir, names: []string{}, what: "mount files of " + hostDir})
 			i = len(files) - 1
 		}
 		files[i].names = append(files[i].names, filepath.Base(m.Host))
 	}
-	for _, f := range files {
-		r, err := os.OpenRoot(f.host)
-		if err != nil {
-			return nil, closeAll, fmt.Errorf("mount files of %s: %w", f.host, err)
-		}
-		roots = append(roots, r)
-		mount(&filesFS{fsys: nonBlocking{r}, names: f.names}, f.guest)
-	}
-	return out, closeAll, nil
+	return append(plan, files...), nil
 }
 
 // nonBlocking is the fs.FS of an os.Root whose files never block the

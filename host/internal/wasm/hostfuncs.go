@@ -415,6 +415,7 @@ func (in *instance) result() (map[string][]byte, []string) {
 // encodes the status.
 func hostFunc(name string, fn func(ctx context.Context, in *instance, mem memory, stack []uint64) wasmabi.Status) api.GoModuleFunc {
 	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		noteInitCall(ctx, wasmabi.Module, name, nil)
 		in, _ := ctx.Value(instanceKey{}).(*instance)
 		defer func() {
 			r := recover()

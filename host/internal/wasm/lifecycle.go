@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -50,6 +53,9 @@ func (r *Runner) runCommand(ctx context.Context, in step.Input, inst *instance) 
 		return err
 	}
 	defer func() { _ = mod.Close(context.WithoutCancel(ctx)) }() // the instance is done either way
+	if err := writeData(mod.Memory(), r.mod.data); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
 	start := mod.ExportedFunction(wasmabi.ExportStart)
 	if start == nil { // checked at load; kept so a nil never panics here
 		return fmt.Errorf("%w: no _start export", ErrMissingExport)
@@ -66,13 +72,17 @@ type reactorInstance struct {
 	globals []api.MutableGlobal
 	values  []uint64 // of globals, at the snapshot
 	tracker *fdTracker
-	clock   *guestClock
+	clock   *guestClock // deterministic clocks; nil with real ones
+	mono    *monoClock  // the real monotonic clock (initimage.go)
 	stdin   *swapReader
 	stdout  *swapWriter
 	stderr  *swapWriter
 	closeFS func()
 	key     string // the argv and action it was made for
 	snapped bool   // a snapshot was taken: restoring is possible
+	// initDirty is the first function _initialize called that an image
+	// cannot replay; empty when there was none.
+	initDirty string
 }
 
 // swapReader and swapWriter are a reactor instance's stdio, pointed at each
@@ -123,35 +133,28 @@ func (r *Runner) runReactor(ctx context.Context, in step.Input, inst *instance, 
 
 // newReactor instantiates the module and runs _initialize, both as part of
 // the step inst is for (its log, its quotas, its deadline), then takes the
-// snapshot later steps are restored to.
+// snapshot later steps are restored to. When the disk cache holds an
+// initialization image of the module, the instance starts from it instead
+// of running _initialize; when it could hold one and does not, the
+// snapshot is kept there as one (initimage.go).
 func (r *Runner) newReactor(ctx context.Context, in step.Input, inst *instance, capPages uint64, key string) (*reactorInstance, error) {
-	fsCfg, closeFS, err := r.mounts()
-	if err != nil {
-		return nil, err
-	}
-	ri := &reactorInstance{
-		tracker: newFDTracker(),
-		stdin:   &swapReader{r: bytes.NewReader(nil)},
-		stdout:  &swapWriter{w: inst.guestOut},
-		stderr:  &swapWriter{w: inst.guestErr},
-		closeFS: closeFS,
-		key:     key,
-	}
-	var cfg wazero.ModuleConfig
-	cfg, ri.clock = r.moduleConfig(in, fsCfg, ri.stdin, ri.stdout, ri.stderr)
-	alloc := &reactorAllocator{limit: capPages * pageSize, mode: r.restore}
-	ctx = withTracker(experimental.WithMemoryAllocator(ctx, alloc), ri.tracker)
-	ri.mod, err = r.eng.rt.InstantiateModule(ctx, r.mod.compiled, cfg)
-	if err != nil {
-		closeFS()
-		return nil, err
-	}
-	ri.mem = alloc.mem
-	if init := ri.mod.ExportedFunction(wasmabi.ExportInitialize); init != nil {
-		if _, err := init.Call(ctx); err != nil {
-			r.discard(ctx, ri)
-			return nil, err
+	path, imgKey := r.image()
+	var img *initImage
+	if path != "" {
+		var err error
+		img, err = openImage(path, imgKey, len(r.mod.reactor.globals), capPages*pageSize)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			r.dropImage(ctx, path, err)
 		}
+	}
+	ri, err := r.startReactor(ctx, in, inst, capPages, key, img)
+	if errors.Is(err, errBadImage) {
+		r.dropImage(ctx, path, err)
+		img = nil
+		ri, err = r.startReactor(ctx, in, inst, capPages, key, nil)
+	}
+	if err != nil {
+		return nil, err
 	}
 	inst.clearResponse() // the response slot is empty when mixbox_step starts
 	ri.stdout.w, ri.stderr.w = io.Discard, io.Discard
@@ -165,6 +168,84 @@ func (r *Runner) newReactor(ctx context.Context, in step.Input, inst *instance, 
 	if err := ri.snapshot(r.mod.reactor.globals); err != nil {
 		// Still a correct step; the instance is not kept after it.
 		r.opts.Logger.WarnContext(ctx, "reactor snapshot failed; the next step starts on a new instance", "mixin", r.mod.name, "error", err)
+		return ri, nil
+	}
+	if path != "" && img == nil && ri.initDirty == "" {
+		if err := saveImage(path, imgKey, ri); err != nil {
+			r.opts.Logger.DebugContext(ctx, "keep the initialization image in the cache", "mixin", r.mod.name, "file", path, "error", err)
+		}
+	} else if ri.initDirty != "" && path != "" {
+		r.opts.Logger.DebugContext(ctx, "no initialization image kept: _initialize called a function an image cannot replay", "mixin", r.mod.name, "function", ri.initDirty)
+	}
+	return ri, nil
+}
+
+// dropImage removes an image that failed a check, so that this run keeps
+// a good one in its place.
+func (r *Runner) dropImage(ctx context.Context, path string, err error) {
+	r.opts.Logger.DebugContext(ctx, "initialization image discarded; _initialize runs", "mixin", r.mod.name, "error", err)
+	if rmErr := os.Remove(path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+		r.opts.Logger.DebugContext(ctx, "remove the initialization image", "file", path, "error", rmErr)
+	}
+}
+
+// startReactor instantiates the module and brings the instance to its
+// post-initialization state: from img, or by calling _initialize when img
+// is nil. An image that fails to apply is an error wrapping errBadImage.
+func (r *Runner) startReactor(ctx context.Context, in step.Input, inst *instance, capPages uint64, key string, img *initImage) (*reactorInstance, error) {
+	fsCfg, closeFS, err := r.mounts()
+	if err != nil {
+		if img != nil {
+			_ = img.f.Close() // read only
+		}
+		return nil, err
+	}
+	ri := &reactorInstance{
+		tracker: newFDTracker(),
+		mono:    &monoClock{t0: time.Now()},
+		stdin:   &swapReader{r: bytes.NewReader(nil)},
+		stdout:  &swapWriter{w: inst.guestOut},
+		stderr:  &swapWriter{w: inst.guestErr},
+		closeFS: closeFS,
+		key:     key,
+	}
+	if img != nil {
+		ri.mono.base = img.nano
+	}
+	var cfg wazero.ModuleConfig
+	cfg, ri.clock = r.moduleConfig(in, fsCfg, ri.stdin, ri.stdout, ri.stderr)
+	if ri.clock == nil {
+		cfg = cfg.WithNanotime(ri.mono.now, 1)
+	}
+	alloc := &reactorAllocator{limit: capPages * pageSize, mode: r.restore}
+	ctx = withTracker(experimental.WithMemoryAllocator(ctx, alloc), ri.tracker)
+	ri.mod, err = r.eng.rt.InstantiateModule(ctx, r.mod.compiled, cfg)
+	if err != nil {
+		if img != nil {
+			_ = img.f.Close() // read only
+		}
+		closeFS()
+		return nil, err
+	}
+	ri.mem = alloc.mem
+	if img != nil {
+		if err := img.apply(ri, r.mod.reactor.globals); err != nil {
+			r.discard(ctx, ri)
+			return nil, err
+		}
+		return ri, nil
+	}
+	if err := writeData(ri.mod.Memory(), r.mod.data); err != nil {
+		r.discard(ctx, ri)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if init := ri.mod.ExportedFunction(wasmabi.ExportInitialize); init != nil {
+		rec := newInitRecorder()
+		if _, err := init.Call(context.WithValue(ctx, initKey{}, rec)); err != nil {
+			r.discard(ctx, ri)
+			return nil, err
+		}
+		ri.initDirty = rec.why()
 	}
 	return ri, nil
 }

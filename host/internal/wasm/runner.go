@@ -79,6 +79,13 @@ type Runner struct {
 	opts    RunnerOptions
 	restore restoreMode // how reactor instances go back to their snapshot
 
+	imageOnce sync.Once
+	imagePath string   // of the initialization image; "" when none is kept (initimage.go)
+	imageKey  [32]byte // what the image must have been made for
+	// imageClocks, set by KeepImage, gives the instance it initializes
+	// deterministic clocks, so that the image is the same on every build.
+	imageClocks *Deterministic
+
 	mu     sync.Mutex
 	idle   []*reactorInstance // restored reactor instances
 	closed bool
@@ -254,7 +261,11 @@ func (r *Runner) moduleConfig(in step.Input, fsCfg wazero.FSConfig, stdin io.Rea
 			cfg = cfg.WithEnv(k, v)
 		}
 	}
-	if d := r.opts.Deterministic; d != nil {
+	d := r.opts.Deterministic
+	if d == nil {
+		d = r.imageClocks
+	}
+	if d != nil {
 		wall := d.Time
 		if wall.IsZero() {
 			wall = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,7 +68,7 @@ func TestStandIn_notAWayIn(t *testing.T) {
 	first := newEngine(t, EngineOptions{CacheDir: dir})
 	_, err := first.Load(testCtx, "exit", bin)
 	require.NoError(t, err)
-	stub, _, err := standIn(bin, sha256.Sum256(bin))
+	stub, _, _, err := standIn(bin, sha256.Sum256(bin))
 	require.NoError(t, err)
 	e := newEngine(t, EngineOptions{CacheDir: dir})
 	m, err := e.Load(testCtx, "stub", stub)
@@ -158,7 +159,7 @@ func TestStandIn_shape(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"hello", "exit", "reactor", "exec", "grow"} {
 		bin := guest(t, name)
-		stub, funcs, err := standIn(bin, sha256.Sum256(bin))
+		stub, funcs, data, err := standIn(bin, sha256.Sum256(bin))
 		require.NoError(t, err, name)
 		orig, err := splitSections(bin)
 		require.NoError(t, err)
@@ -167,6 +168,18 @@ func TestStandIn_shape(t *testing.T) {
 		require.Len(t, got, len(orig)+1, name)
 		for i, s := range orig {
 			require.Equal(t, s.id, got[i].id, name)
+			if s.id == secData && data != nil {
+				segs, ok := activeData(got[i].payload)
+				require.True(t, ok, name)
+				want, _ := activeData(s.payload)
+				require.Len(t, segs, len(want), "%s: as many segments", name)
+				for j := range segs {
+					assert.Equal(t, want[j].offset, segs[j].offset, "%s: segment %d at its offset", name, j)
+					assert.Empty(t, segs[j].bytes, "%s: segment %d left out", name, j)
+				}
+				assert.Equal(t, want, data, "%s: the data left out is returned", name)
+				continue
+			}
 			if s.id != secCode {
 				assert.Equal(t, s.payload, got[i].payload, "%s: section %d is kept", name, s.id)
 				continue
@@ -175,6 +188,11 @@ func TestStandIn_shape(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, n, funcs, name)
 		}
+		hasData := false
+		if at := slices.IndexFunc(orig, func(s section) bool { return s.id == secData }); at >= 0 {
+			_, hasData = activeData(orig[at].payload)
+		}
+		assert.Equal(t, hasData, data != nil, "%s: active data is left out", name)
 		assert.Equal(t, standInSection, got[len(got)-1].name)
 		e := newEngine(t, EngineOptions{})
 		_, err = e.Load(testCtx, name, stub)
@@ -183,3 +201,40 @@ func TestStandIn_shape(t *testing.T) {
 }
 
 func hexKey(k [32]byte) string { return hex.EncodeToString(k[:]) }
+
+func TestActiveData(t *testing.T) {
+	t.Parallel()
+	seg := func(b ...byte) []byte { return b }
+	tests := []struct {
+		name    string
+		payload []byte
+		want    []dataSegment
+		ok      bool
+	}{
+		{"active at i32.const", seg(2, 0, 0x41, 0x10, 0x0b, 2, 'h', 'i', 0, 0x41, 0x80, 0x01, 0x0b, 1, '!'),
+			[]dataSegment{{offset: 16, bytes: []byte("hi")}, {offset: 128, bytes: []byte("!")}}, true},
+		{"negative offset is a large one", seg(1, 0, 0x41, 0x7f, 0x0b, 0), []dataSegment{{offset: 0xffffffff, bytes: []byte{}}}, true},
+		{"passive", seg(1, 1, 2, 'h', 'i'), nil, false},
+		{"another memory", seg(1, 2, 1, 0x41, 0, 0x0b, 0), nil, false},
+		{"offset from a global", seg(1, 0, 0x23, 0, 0x0b, 0), nil, false},
+		{"short", seg(1, 0, 0x41, 0, 0x0b, 5, 'a'), nil, false},
+		{"trailing bytes", seg(0, 0), nil, false},
+		{"empty", seg(0), []dataSegment{}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := activeData(tc.payload)
+			require.Equal(t, tc.ok, ok)
+			if ok {
+				assert.Equal(t, tc.want, got)
+				again, ok := activeData(emptyData(got))
+				require.True(t, ok)
+				require.Len(t, again, len(got))
+				for i := range got {
+					assert.Equal(t, got[i].offset, again[i].offset)
+					assert.Empty(t, again[i].bytes)
+				}
+			}
+		})
+	}
+}

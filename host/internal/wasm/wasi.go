@@ -159,16 +159,28 @@ func (t *fdTracker) after(effect fdEffect, mem u32Memory, errno uint32) {
 	}
 }
 
-// fdListener is the listener of one WASI function.
-type fdListener struct{ effect fdEffect }
+// fdListener is the listener of one WASI function. Every call is noted for
+// an _initialize in progress (initimage.go); one with an effect also goes to
+// the calling instance's tracker.
+type fdListener struct {
+	name   string
+	effect fdEffect // 0: none
+}
 
 func (l fdListener) Before(ctx context.Context, _ api.Module, _ api.FunctionDefinition, params []uint64, _ experimental.StackIterator) {
+	noteInitCall(ctx, wasiModule, l.name, params)
+	if l.effect == 0 {
+		return
+	}
 	if t, ok := ctx.Value(trackerKey{}).(*fdTracker); ok {
 		t.before(params)
 	}
 }
 
 func (l fdListener) After(ctx context.Context, mod api.Module, _ api.FunctionDefinition, results []uint64) {
+	if l.effect == 0 {
+		return
+	}
 	if t, ok := ctx.Value(trackerKey{}).(*fdTracker); ok {
 		errno := uint32(1)
 		if len(results) > 0 {
@@ -183,6 +195,9 @@ func (l fdListener) After(ctx context.Context, mod api.Module, _ api.FunctionDef
 }
 
 func (l fdListener) Abort(ctx context.Context, _ api.Module, _ api.FunctionDefinition, _ error) {
+	if l.effect == 0 {
+		return
+	}
 	if t, ok := ctx.Value(trackerKey{}).(*fdTracker); ok {
 		t.mu.Lock()
 		t.dirty = true // the instance is discarded anyway
@@ -191,7 +206,7 @@ func (l fdListener) Abort(ctx context.Context, _ api.Module, _ api.FunctionDefin
 }
 
 // fdListeners returns the listener factory the engine instantiates WASI
-// with: a listener on each function of wasiEffects, none on the others.
+// with: a listener on each function, with its effect from wasiEffects.
 func fdListeners() experimental.FunctionListenerFactory {
 	effects := wasiEffects()
 	return experimental.FunctionListenerFactoryFunc(func(def api.FunctionDefinition) experimental.FunctionListener {
@@ -199,10 +214,6 @@ func fdListeners() experimental.FunctionListenerFactory {
 		if len(names) == 0 {
 			return nil
 		}
-		e, ok := effects[names[0]]
-		if !ok {
-			return nil
-		}
-		return fdListener{effect: e}
+		return fdListener{name: names[0], effect: effects[names[0]]}
 	})
 }

@@ -44,7 +44,7 @@ func TestWasm_upToDate(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "exec-runtime.wasm")
 	root := testutil.ModuleRoot(t)
 	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w",
-		"-buildmode=c-shared", "-tags", "mixbox_reactor", "-o", out, "./mixins/exec/cmd/exec-runtime")
+		"-buildmode=c-shared", "-tags", "mixbox_reactor,mixbox_image", "-o", out, "./mixins/exec/cmd/exec-runtime")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	msg, err := cmd.CombinedOutput()
