@@ -46,21 +46,21 @@ func mixboxStep() int32 { //nolint:unused // called by the host: go:wasmexport e
 }
 
 //go:wasmimport wasi_snapshot_preview1 args_sizes_get
-func argsSizesGet(count, size unsafe.Pointer) uint32
+func argsSizesGet(count, size unsafe.Pointer) uint32 //nolint:unused // called through rereadEnv by mixboxStep, which go:wasmexport exports
 
 //go:wasmimport wasi_snapshot_preview1 args_get
-func argsGet(ptrs, buf unsafe.Pointer) uint32
+func argsGet(ptrs, buf unsafe.Pointer) uint32 //nolint:unused // called through rereadEnv by mixboxStep, which go:wasmexport exports
 
 //go:wasmimport wasi_snapshot_preview1 environ_sizes_get
-func environSizesGet(count, size unsafe.Pointer) uint32
+func environSizesGet(count, size unsafe.Pointer) uint32 //nolint:unused // called through rereadEnv by mixboxStep, which go:wasmexport exports
 
 //go:wasmimport wasi_snapshot_preview1 environ_get
-func environGet(ptrs, buf unsafe.Pointer) uint32
+func environGet(ptrs, buf unsafe.Pointer) uint32 //nolint:unused // called through rereadEnv by mixboxStep, which go:wasmexport exports
 
 // rereadEnv sets os.Args and the environment to what the host gives this
 // run, whatever _initialize saw: with the mixbox_image tag (image.go) the
 // state a step starts from may have been initialized in another run.
-func rereadEnv() {
+func rereadEnv() { //nolint:unused // called by mixboxStep, which go:wasmexport exports
 	if args, ok := wasiStrings(argsSizesGet, argsGet); ok {
 		os.Args = args
 	}
@@ -78,7 +78,7 @@ func rereadEnv() {
 
 // wasiStrings reads a WASI string list (argv or environ) through its sizes
 // and get functions.
-func wasiStrings(sizes, get func(a, b unsafe.Pointer) uint32) ([]string, bool) {
+func wasiStrings(sizes, get func(a, b unsafe.Pointer) uint32) ([]string, bool) { //nolint:unused // called by rereadEnv
 	var count, size uint32
 	if sizes(unsafe.Pointer(&count), unsafe.Pointer(&size)) != 0 {
 		return nil, false
