@@ -33,8 +33,9 @@ var (
 	ErrDiscarded = errors.New("damaged compile-cache entry discarded")
 )
 
-// magic starts every entry; its last byte is the format's version.
-const magic = "MIXBOXC\x01"
+// magic starts every entry; its last byte is the format's version. Version 2
+// leaves wazero's compiled code out of the body's checksum (bodySum).
+const magic = "MIXBOXC\x02"
 
 // fixedHeader is the part of the header before the wazero version:
 // magic, key, body length (u64), body CRC-32C (u32), version length (u8).
@@ -185,6 +186,9 @@ func (c *Cache) verify(f *os.File, key Key) (*body, error) {
 	if _, err := f.ReadAt(fixed[:], 0); err != nil {
 		return nil, bad("it is truncated inside its header (%d bytes)", size)
 	}
+	if string(fixed[:len(magic)-1]) == magic[:len(magic)-1] && fixed[len(magic)-1] < magic[len(magic)-1] {
+		return nil, bad("it is in an older format (%d; this mixbox writes %d)", fixed[len(magic)-1], magic[len(magic)-1])
+	}
 	if string(fixed[:len(magic)]) != magic {
 		return nil, bad("its header is damaged (not a mixbox cache entry)")
 	}
@@ -204,7 +208,7 @@ func (c *Cache) verify(f *os.File, key Key) (*body, error) {
 	}
 	off += 32
 	bodyLen := binary.LittleEndian.Uint64(hdr[off:])
-	bodySum := binary.LittleEndian.Uint32(hdr[off+8:])
+	wantSum := binary.LittleEndian.Uint32(hdr[off+8:])
 	if v := string(hdr[fixedHeader : fixedHeader+verLen]); v != c.version {
 		return nil, bad("it was written by wazero %s, this is %s", v, c.version)
 	}
@@ -214,14 +218,71 @@ func (c *Cache) verify(f *os.File, key Key) (*body, error) {
 		}
 		return nil, bad("it is %d bytes, longer than the %d its header says", size, want)
 	}
-	h := crc32.New(castagnoli())
-	if _, err := io.CopyBuffer(h, io.NewSectionReader(f, hdrLen, int64(bodyLen)), make([]byte, copyBuf)); err != nil {
+	sr := io.NewSectionReader(f, hdrLen, int64(bodyLen))
+	got, err := bodySum(sr)
+	if err != nil {
 		return nil, bad("reading it failed: %s", describe(err))
 	}
-	if h.Sum32() != bodySum {
+	if got != wantSum {
 		return nil, bad("its body is damaged (checksum mismatch)")
 	}
-	return &body{SectionReader: io.NewSectionReader(f, hdrLen, int64(bodyLen)), f: f}, nil
+	return &body{SectionReader: sr, f: f}, nil
+}
+
+// bodySum is the CRC-32C an entry's header holds for its body. For a body
+// in wazero's format it leaves out the compiled code, which wazero checks
+// with its own CRC-32C as it reads it (that checksum is in the part this one
+// covers): the code is most of the body, 27 MB for the exec module, and a
+// second pass over it cost a warm load about 6 ms (RATIONALE.md, "Why does
+// mixbox own the compile cache's file format?"). A body wazero then refuses
+// is discarded by Discard. Any other body is checked whole.
+func bodySum(r *io.SectionReader) (uint32, error) {
+	h := crc32.New(castagnoli())
+	buf := make([]byte, copyBuf)
+	start, end, ok := wazeroCode(r)
+	if !ok {
+		start, end = r.Size(), r.Size()
+	}
+	for _, part := range [][2]int64{{0, start}, {end, r.Size()}} {
+		if _, err := io.CopyBuffer(h, io.NewSectionReader(r, part[0], part[1]-part[0]), buf); err != nil {
+			return 0, err
+		}
+	}
+	return h.Sum32(), nil
+}
+
+// wazeroCode finds the compiled code in a body in wazero's format: "WAZEVO",
+// the version's length and the version, the function count (u32), an
+// offset (u64) per function, the code's length (u64), the code, then its
+// CRC-32C (u32) and the rest. ok is false when the body is not laid out so.
+func wazeroCode(r *io.SectionReader) (start, end int64, ok bool) {
+	n, err := wazeroFuncs(r)
+	if err != nil {
+		return 0, 0, false
+	}
+	var ver [7]byte
+	if _, err := r.ReadAt(ver[:], 0); err != nil {
+		return 0, 0, false
+	}
+	lenAt := int64(7+int(ver[6])+4) + 8*int64(n)
+	var l [8]byte
+	if _, err := r.ReadAt(l[:], lenAt); err != nil {
+		return 0, 0, false
+	}
+	start = lenAt + 8
+	size := binary.LittleEndian.Uint64(l[:])
+	if size > uint64(r.Size()-start) || uint64(r.Size()-start)-size < 4 {
+		return 0, 0, false
+	}
+	return start, start + int64(size), true
+}
+
+// Discard removes the entry for key, which wazero found and could not load
+// (its checksum of the compiled code failed, or the body ended early), notes
+// it as Get does for a damaged entry, and returns an error wrapping
+// ErrDiscarded with why.
+func (c *Cache) Discard(key Key, why error) error {
+	return c.discard(c.path(key), bad("its body is damaged: wazero could not load it (%s)", describe(why)))
 }
 
 // body is a verified entry's body; closing it closes the file.
@@ -272,12 +333,15 @@ func (c *Cache) add(key Key, content io.Reader) (err error) {
 	if _, err := tmp.Write(hdr); err != nil {
 		return fmt.Errorf("add compile-cache entry: %w", err)
 	}
-	h := crc32.New(castagnoli())
-	n, err := io.Copy(io.MultiWriter(tmp, h), content)
+	n, err := io.Copy(tmp, content)
 	if err != nil {
 		return fmt.Errorf("add compile-cache entry: %w", err)
 	}
-	if _, err := tmp.WriteAt(c.header(key, uint64(n), h.Sum32()), 0); err != nil {
+	sum, err := bodySum(io.NewSectionReader(tmp, int64(len(hdr)), n))
+	if err != nil {
+		return fmt.Errorf("add compile-cache entry: %w", err)
+	}
+	if _, err := tmp.WriteAt(c.header(key, uint64(n), sum), 0); err != nil {
 		return fmt.Errorf("add compile-cache entry: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -48,6 +49,12 @@ func TestCache_Get_damaged(t *testing.T) {
 		{"truncated in the body", func(t *testing.T, _ *Cache, p string) { require.NoError(t, os.Truncate(p, 100<<10)) }, "it is truncated (102400 of"},
 		{"padded", func(t *testing.T, _ *Cache, p string) { appendTo(t, p, []byte("more")) }, "longer than the"},
 		{"a flipped magic byte", func(t *testing.T, _ *Cache, p string) { flip(t, p, 0) }, "not a mixbox cache entry"},
+		{"format 1", func(t *testing.T, _ *Cache, p string) {
+			b, err := os.ReadFile(p)
+			require.NoError(t, err)
+			b[len(magic)-1] = 1
+			require.NoError(t, os.WriteFile(p, b, 0o600))
+		}, "it is in an older format (1; this mixbox writes 2)"},
 		{"a flipped key byte", func(t *testing.T, _ *Cache, p string) { flip(t, p, 10) }, "its header is damaged (checksum mismatch)"},
 		{"a flipped length byte", func(t *testing.T, _ *Cache, p string) { flip(t, p, 41) }, "its header is damaged (checksum mismatch)"},
 		{"a flipped version length", func(t *testing.T, _ *Cache, p string) { flip(t, p, int64(fixedHeader-1)) }, "its header is damaged"},
@@ -348,4 +355,57 @@ func TestCache_hammer(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
+}
+
+// wazeroLayout is a body laid out as wazero v1.12 serialises a module: two
+// functions, code bytes, their CRC-32C, then a tail.
+func wazeroLayout(code []byte) []byte {
+	b := []byte("WAZEVO\x07v1.12.0")
+	b = binary.LittleEndian.AppendUint32(b, 2)
+	b = binary.LittleEndian.AppendUint64(b, 0)
+	b = binary.LittleEndian.AppendUint64(b, 16)
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(code)))
+	b = append(b, code...)
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(code, castagnoli()))
+	return append(b, 0, 0, 0, 0, 0)
+}
+
+// TestCache_Get_wazeroCode: in a body in wazero's format, the compiled code
+// is left to wazero's own checksum (Get hands it over, package wasm discards
+// the entry when wazero refuses it); every other byte is checked here.
+func TestCache_Get_wazeroCode(t *testing.T) {
+	t.Parallel()
+	code := make([]byte, 64<<10)
+	_, _ = rand.Read(code)
+	body := wazeroLayout(code)
+	codeAt := len(body) - 9 - len(code)
+	key := Key{4}
+	for name, at := range map[string]int{
+		"the function count": 14, "an offset": 20, "the code's length": codeAt - 3,
+		"wazero's checksum": codeAt + len(code) + 1, "the tail": len(body) - 1,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := openTemp(t)
+			require.NoError(t, c.Add(key, bytes.NewReader(body)))
+			hdr := int64(fixedHeader + len(c.version) + 4)
+			flip(t, c.path(key), hdr+int64(at))
+			_, _, err := c.Get(key)
+			require.ErrorIs(t, err, ErrDiscarded)
+		})
+	}
+	c := openTemp(t)
+	require.NoError(t, c.Add(key, bytes.NewReader(body)))
+	hdr := int64(fixedHeader + len(c.version) + 4)
+	flip(t, c.path(key), hdr+int64(codeAt+100))
+	rc, ok, err := c.Get(key)
+	require.NoError(t, err, "the code is wazero's to check")
+	require.True(t, ok)
+	require.NoError(t, rc.Close())
+	err = c.Discard(key, errors.New("compilationcache: checksum mismatch"))
+	require.ErrorIs(t, err, ErrDiscarded)
+	require.NoFileExists(t, c.path(key))
+	notes := c.TakeNotes()
+	require.Len(t, notes, 1)
+	require.Contains(t, notes[0], "its body is damaged: wazero could not load it")
 }

@@ -11,11 +11,14 @@
 // bytes, wazero's configuration and the CPU features) in a directory named
 // for the wazero version, GOOS and GOARCH. The file starts with a header
 // that repeats the key and the wazero version and holds the body's length
-// and a CRC-32C over the header and the whole body; the body is wazero's
-// serialised compiled module. Get checks all of it before it hands the body
-// to wazero: a file that is empty, truncated, padded, for another key or
-// another wazero, or whose checksum fails is removed, a note says so, and
-// wazero compiles the module again (and Add writes a good entry). Add
+// and a CRC-32C over the header and the body; the body is wazero's
+// serialised compiled module. The body's checksum leaves out the compiled
+// code itself, which wazero checks with a CRC-32C of its own as it reads
+// it. Get checks all of it before it hands the body to wazero: a file that
+// is empty, truncated, padded, for another key or another wazero, or whose
+// checksum fails is removed, a note says so, and wazero compiles the module
+// again (and Add writes a good entry); an entry whose code wazero refuses is
+// removed the same way (Discard) by package wasm, which compiles again. Add
 // writes a temporary file, syncs it and renames it into place, so a reader
 // never sees half an entry.
 //

@@ -118,6 +118,11 @@ func (e *Engine) compile(ctx context.Context, name string, code []byte, sum [32]
 	end := e.disk.Record()
 	cm, err = e.rt.CompileModule(ctx, code)
 	entry, kept := end()
+	if err != nil && kept && ctx.Err() == nil && !errors.Is(err, compcache.ErrDiscarded) {
+		// wazero found the entry and could not load it: its own checksum of
+		// the compiled code failed (compcache's leaves the code out).
+		return nil, false, nil, e.disk.Discard(entry, err)
+	}
 	if err != nil || !kept {
 		return cm, false, nil, err
 	}

@@ -104,6 +104,14 @@ func TestStandIn_fallback(t *testing.T) {
 			b[len(b)-3] ^= 0xff
 			require.NoError(t, os.WriteFile(p, b, 0o600))
 		}, "its body is damaged"},
+		{"compiled code damaged", func(t *testing.T, c *compcache.Cache, a compcache.Alias) {
+			// compcache's checksum leaves the code to wazero's own.
+			p := filepath.Join(c.Dir(), hexKey(a.Entry))
+			b, err := os.ReadFile(p)
+			require.NoError(t, err)
+			b[len(b)/2] ^= 0xff
+			require.NoError(t, os.WriteFile(p, b, 0o600))
+		}, "wazero could not load it"},
 		{"learnt on another CPU", func(t *testing.T, c *compcache.Cache, a compcache.Alias) {
 			a.Stub[0] ^= 0xff
 			require.NoError(t, c.SetAlias(sum, a))
