@@ -52,6 +52,10 @@ const imageHeader = 8 + 32 + 8 + 8 + 4 + 4
 // errBadImage wraps why an image was not used.
 var errBadImage = errors.New("initialization image not used")
 
+// errImageOverCap is a good image whose memory is over the step's memory
+// cap: not used, and kept for steps with a larger cap.
+var errImageOverCap = errors.New("initialization image over the memory cap")
+
 // pureAtInit are the WASI functions _initialize may call and still leave an
 // image: they read argv, env, the preopens, stdio's flags, the clocks or
 // random bytes, and change nothing. fd_fdstat_set_flags is pure on stdio
@@ -160,13 +164,18 @@ type initImage struct {
 
 // openImage opens the image at path and checks its header against key, the
 // module's global count and the memory limit. A missing image is
-// fs.ErrNotExist; anything else wrong wraps errBadImage.
+// fs.ErrNotExist, one over limit errImageOverCap; anything else wrong wraps
+// errBadImage.
 func openImage(path string, key [32]byte, nglobals int, limit uint64) (*initImage, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	img, err := readImageHeader(f, key, nglobals, limit)
+	if errors.Is(err, errImageOverCap) {
+		_ = f.Close() // read only
+		return nil, err
+	}
 	if err != nil {
 		_ = f.Close() // read only
 		return nil, fmt.Errorf("%w: %s: %w", errBadImage, path, err)
@@ -196,12 +205,15 @@ func readImageHeader(f *os.File, key [32]byte, nglobals int, limit uint64) (*ini
 		return nil, errors.New("made for another module or configuration")
 	case le.Uint32(hdr[56:]) != uint32(nglobals):
 		return nil, fmt.Errorf("has %d globals, the module %d", le.Uint32(hdr[56:]), nglobals)
-	case img.memLen%pageSize != 0 || img.memLen > limit:
-		return nil, fmt.Errorf("memory of %d bytes is not whole pages within the cap of %d", img.memLen, limit)
+	case img.memLen%pageSize != 0:
+		return nil, fmt.Errorf("memory of %d bytes is not whole pages", img.memLen)
 	case uint64(st.Size()) != uint64(n)+img.memLen:
 		return nil, fmt.Errorf("is %d bytes, its header says %d", st.Size(), uint64(n)+img.memLen)
 	case img.nano < 0:
 		return nil, errors.New("has a negative clock")
+	}
+	if img.memLen > limit {
+		return nil, fmt.Errorf("%w: its memory is %d bytes, the cap %d", errImageOverCap, img.memLen, limit)
 	}
 	for i := range nglobals {
 		img.globals = append(img.globals, le.Uint64(hdr[imageHeader+8*i:]))

@@ -117,7 +117,7 @@ func TestImage_damaged(t *testing.T) {
 		"magic":              func(b []byte) []byte { b[7] = 9; return b },
 		"key":                func(b []byte) []byte { b[8] ^= 1; return b },
 		"global count":       func(b []byte) []byte { le.PutUint32(b[56:], 3); return b },
-		"memory over cap":    func(b []byte) []byte { le.PutUint64(b[48:], 1<<40); return b },
+		"memory over size":   func(b []byte) []byte { le.PutUint64(b[48:], 1<<40); return b },
 		"memory not pages":   func(b []byte) []byte { le.PutUint64(b[48:], le.Uint64(b[48:])-1); return b },
 		"memory under min":   func(b []byte) []byte { le.PutUint64(b[48:], 0); return b[:imageHeader+8] },
 		"negative clock":     func(b []byte) []byte { le.PutUint64(b[40:], 1<<63); return b },
@@ -142,6 +142,33 @@ func TestImage_damaged(t *testing.T) {
 			assert.Equal(t, second, imagedRun(t, dir, bin, RunnerOptions{}, 1)[0], "and the next run starts from it")
 		})
 	}
+}
+
+// TestImage_overCap: a good image whose memory is over a step's cap is not
+// used by that step, and stays for the others.
+func TestImage_overCap(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := guest(t, "imaged")
+	first := imagedRun(t, dir, bin, RunnerOptions{}, 1)[0]
+	kept := images(t, dir)
+	require.Len(t, kept, 1)
+	before, err := os.ReadFile(kept[0])
+	require.NoError(t, err)
+	small := RunnerOptions{Policy: policy.Mixin{Limits: policy.Limits{Memory: pageSize}}}
+	e := newEngine(t, EngineOptions{CacheDir: dir})
+	m, err := e.Load(testCtx, "probe", bin)
+	require.NoError(t, err)
+	r := NewRunner(e, m, small)
+	res, err := r.Run(testCtx, stepInput("install"), (&stdio{}).io(false))
+	require.NoError(t, err)
+	require.NoError(t, r.Close(testCtx))
+	assert.Equal(t, int32(1), i32Outputs(t, res, "pages")["pages"],
+		"a cap of one page: the step initialized itself, and its memory.grow failed")
+	after, err := os.ReadFile(kept[0])
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "the image stays")
+	assert.Equal(t, first, imagedRun(t, dir, bin, RunnerOptions{}, 1)[0])
 }
 
 // TestImage_execArgvEnv: the built-in exec mixin (the SDK) reads argv and

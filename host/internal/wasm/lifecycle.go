@@ -143,7 +143,11 @@ func (r *Runner) newReactor(ctx context.Context, in step.Input, inst *instance, 
 	if path != "" {
 		var err error
 		img, err = openImage(path, imgKey, len(r.mod.reactor.globals), capPages*pageSize)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case errors.Is(err, errImageOverCap):
+			r.opts.Logger.DebugContext(ctx, "initialization image not used; _initialize runs", "mixin", r.mod.name, "error", err)
+			path = "" // kept for steps with a larger cap
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			r.dropImage(ctx, path, err)
 		}
 	}
