@@ -256,6 +256,9 @@ func TestEngine_LoadReactor(t *testing.T) {
 			wantMsg: "it exports mixbox_step with signature (i32) -> (i32); mixbox_step must be a function with no parameters and one i32 result, () -> i32"},
 		{name: "_initialize with a result", guest: "initsig", wantKind: wasmabi.KindReactor, wantErr: ErrInitializeSignature,
 			wantMsg: "it exports _initialize with signature () -> (i32); _initialize must be a function with no parameters and no results"},
+		{name: "mixbox_env_per_step with a result", guest: "envpersig", wantKind: wasmabi.KindReactor, wantErr: ErrEnvPerStepSignature,
+			wantMsg: "it exports mixbox_env_per_step with signature () -> (i32); mixbox_env_per_step must be a function with no parameters and no results"},
+		{name: "mixbox_env_per_step on an image guest", guest: "imaged", wantKind: wasmabi.KindReactor},
 		{name: "_initialize without mixbox_step", guest: "initonly", wantErr: ErrMissingExport,
 			wantMsg: "it exports neither _start nor mixbox_step; expected a WASI preview 1 command module exporting _start and memory, or a reactor exporting mixbox_step and memory (abi-v1 §1a); it exports _initialize, so it looks like a reactor without mixbox_step: a Go mixin on wasmabi/guest builds as one with -buildmode=c-shared -tags mixbox_reactor"},
 	}
