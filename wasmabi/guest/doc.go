@@ -61,11 +61,13 @@
 // mixbox_env_per_step, and mixbox may keep the state the initializers leave
 // in its cache and start later runs from it instead of initializing again
 // (abi-v1 §1a, "Initialization images"): for the exec mixin that is its
-// whole _initialize, about 29 ms, saved on every run. The tag is a promise
-// that no package initializer keeps os.Args or the environment in a
-// variable (read them in main or in the mixin's function): such a variable
-// would hold the values of the run the image was made in. mixbox keeps no
-// image when an initializer writes, opens a file or calls the host.
+// whole _initialize, about 29 ms, saved on every run. The initializers of
+// such a module then see os.Args ["mixin"] and an empty environment, so
+// that the image holds nothing of any run; each step sees its own. The tag
+// is a promise that no package initializer keeps os.Args or the
+// environment in a variable (read them in main or in the mixin's
+// function). mixbox keeps no image when an initializer writes, opens a
+// file or calls the host.
 //
 // Errors of Host.Exec that come from the host (a refused or missing command)
 // match the wasmabi.Status with errors.Is, and are an *ExecError.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/mixbox/mixbox/host/internal/compcache"
@@ -145,7 +144,7 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 
 func (e *Engine) init(ctx context.Context) error {
 	// The listeners let a reactor see what a step does to its descriptors.
-	if _, err := wasi_snapshot_preview1.Instantiate(experimental.WithFunctionListenerFactory(ctx, fdListeners()), e.rt); err != nil {
+	if err := instantiateWASI(experimental.WithFunctionListenerFactory(ctx, fdListeners()), e.rt); err != nil {
 		return fmt.Errorf("instantiate %s: %w", wasmabi.WASIModule, err)
 	}
 	if err := instantiateHost(ctx, e.rt); err != nil {

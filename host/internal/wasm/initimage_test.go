@@ -28,7 +28,7 @@ func imagedRun(t *testing.T, dir string, bin []byte, opts RunnerOptions, steps i
 	for range steps {
 		res, err := r.Run(testCtx, stepInput("install"), (&stdio{}).io(false))
 		require.NoError(t, err)
-		out = append(out, i32Outputs(t, res, "rand", "global", "pages"))
+		out = append(out, i32Outputs(t, res, "rand", "global", "pages", "initenv", "env"))
 	}
 	return out
 }
@@ -70,8 +70,8 @@ func TestImage_notKept(t *testing.T) {
 	}{
 		// Without mixbox_env_per_step its state may depend on argv and env.
 		"no mixbox_env_per_step": {bin: noExport},
-		// With PORTER_DEBUG its _initialize logs: a later run would not.
-		"_initialize calls the host": {bin: bin, opts: RunnerOptions{Env: map[string]string{"PORTER_DEBUG": "true"}}},
+		// Its _initialize logs: a later run would not.
+		"_initialize calls the host": {bin: guest(t, "imagedlog")},
 		// mixin test: every run initializes, as a run with its own clocks does.
 		"deterministic": {bin: bin, opts: RunnerOptions{Deterministic: &Deterministic{Seed: 1}}},
 	} {
@@ -86,6 +86,34 @@ func TestImage_notKept(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestImage_holdsNothingOfTheRun: an image's _initialize sees a program name
+// and no environment, whatever the run that makes it has; every step sees
+// its own run's. Without a disk cache no image can be kept, and
+// _initialize sees the run's own.
+func TestImage_holdsNothingOfTheRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := guest(t, "imaged")
+	env := map[string]string{"CNAB_INSTALLATION_NAME": "a", "PORTER_DEBUG": "true"}
+	first := imagedRun(t, dir, bin, RunnerOptions{Env: env}, 1)[0]
+	assert.Equal(t, int32(0), first["initenv"], "_initialize saw no environment")
+	assert.Equal(t, int32(3), first["env"], "the step sees CNAB_ACTION and its run's two")
+	later := imagedRun(t, dir, bin, RunnerOptions{Env: map[string]string{"CNAB_REVISION": "r2"}}, 1)[0]
+	assert.Equal(t, first["rand"], later["rand"], "the later run starts from the image")
+	assert.Equal(t, int32(0), later["initenv"])
+	assert.Equal(t, int32(2), later["env"])
+
+	e := newEngine(t, EngineOptions{Interpreter: true})
+	m, err := e.Load(testCtx, "probe", bin)
+	require.NoError(t, err)
+	r := NewRunner(e, m, RunnerOptions{Env: env})
+	defer func() { require.NoError(t, r.Close(testCtx)) }()
+	res, err := r.Run(testCtx, stepInput("install"), (&stdio{}).io(false))
+	require.NoError(t, err)
+	got := i32Outputs(t, res, "initenv", "env")
+	assert.Equal(t, map[string]int32{"initenv": 3, "env": 3}, got, "no cache, no image: _initialize sees the run's environment")
 }
 
 func TestImage_keyedByPreopens(t *testing.T) {

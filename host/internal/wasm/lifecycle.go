@@ -60,7 +60,7 @@ func (r *Runner) runCommand(ctx context.Context, in step.Input, inst *instance) 
 	if start == nil { // checked at load; kept so a nil never panics here
 		return fmt.Errorf("%w: no _start export", ErrMissingExport)
 	}
-	_, err = start.Call(ctx)
+	_, err = start.Call(withView(ctx, r.view(in)))
 	return err
 }
 
@@ -114,7 +114,7 @@ func (r *Runner) runReactor(ctx context.Context, in step.Input, inst *instance, 
 	}
 	ri.stdin.r = bytes.NewReader(in.Stdin)
 	ri.stdout.w, ri.stderr.w = inst.guestOut, inst.guestErr
-	results, err := ri.step.Call(withTracker(ctx, ri.tracker))
+	results, err := ri.step.Call(withView(withTracker(ctx, ri.tracker), r.view(in)))
 	ri.stdin.r = bytes.NewReader(nil)
 	ri.stdout.w, ri.stderr.w = io.Discard, io.Discard
 	if err != nil { // a trap, proc_exit or the step's context: discarded
@@ -243,9 +243,15 @@ func (r *Runner) startReactor(ctx context.Context, in step.Input, inst *instance
 		r.discard(ctx, ri)
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
+	// A state that may become an image is initialized seeing nothing of the
+	// run (canonicalView); the steps see theirs.
+	view := r.view(in)
+	if path, _ := r.image(); path != "" {
+		view = canonicalView()
+	}
 	if init := ri.mod.ExportedFunction(wasmabi.ExportInitialize); init != nil {
 		rec := newInitRecorder()
-		if _, err := init.Call(context.WithValue(ctx, initKey{}, rec)); err != nil {
+		if _, err := init.Call(context.WithValue(withView(ctx, view), initKey{}, rec)); err != nil {
 			r.discard(ctx, ri)
 			return nil, err
 		}

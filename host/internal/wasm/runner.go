@@ -240,27 +240,35 @@ func (r *Runner) argv(in step.Input) []string {
 	return append([]string{name}, in.Args...)
 }
 
-// moduleConfig is the configuration of an instance for in: argv and env of
-// abi-v1 §2, the given stdio, the file system, and the clocks and random
-// source. The returned guestClock is nil unless the options ask for
-// deterministic ones.
-func (r *Runner) moduleConfig(in step.Input, fsCfg wazero.FSConfig, stdin io.Reader, stdout, stderr io.Writer) (wazero.ModuleConfig, *guestClock) {
-	cfg := wazero.NewModuleConfig().
-		WithName("").
-		WithStartFunctions().
-		WithArgs(r.argv(in)...).
-		WithStdin(stdin).
-		WithStdout(stdout).
-		WithStderr(stderr).
-		WithFSConfig(fsCfg).
-		WithEnv("CNAB_ACTION", in.Action)
+// view returns the guest's argv and env for in (abi-v1 §2).
+func (r *Runner) view(in step.Input) *guestView {
+	v := &guestView{env: [][]byte{[]byte("CNAB_ACTION=" + in.Action)}}
+	for _, a := range r.argv(in) {
+		v.args = append(v.args, []byte(a))
+	}
 	keys := guestEnvKeys()
 	sort.Strings(keys)
 	for _, k := range keys {
-		if v, ok := r.opts.Env[k]; ok {
-			cfg = cfg.WithEnv(k, v)
+		if val, ok := r.opts.Env[k]; ok {
+			v.env = append(v.env, []byte(k+"="+val))
 		}
 	}
+	return v
+}
+
+// moduleConfig is the configuration of an instance for in: the given
+// stdio, the file system, and the clocks and random source (argv and env
+// are the view's). The returned guestClock is nil unless the options ask for
+// deterministic ones.
+func (r *Runner) moduleConfig(in step.Input, fsCfg wazero.FSConfig, stdin io.Reader, stdout, stderr io.Writer) (wazero.ModuleConfig, *guestClock) {
+	// argv and env are served from each call's view (guestview.go).
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions().
+		WithStdin(stdin).
+		WithStdout(stdout).
+		WithStderr(stderr).
+		WithFSConfig(fsCfg)
 	d := r.opts.Deterministic
 	if d == nil {
 		d = r.imageClocks
