@@ -18,7 +18,6 @@ import (
 
 	"github.com/mixbox/mixbox/host/internal/compcache"
 	"github.com/mixbox/mixbox/host/internal/step"
-	"github.com/mixbox/mixbox/host/internal/termsafe"
 )
 
 // An initialization image is the state a reactor's _initialize left, its
@@ -303,24 +302,11 @@ func (r *Runner) KeepImage(ctx context.Context) (bool, error) {
 	if path == "" || r.mod.compiled == nil {
 		return false, nil
 	}
-	limits := withDefaults(r.opts.Policy.Limits)
-	capPages := uint64(min(limits.Memory, r.eng.MemoryLimit()) / pageSize)
+	limits, capPages := r.stepLimits()
 	if r.mod.minPages > capPages {
 		return false, nil
 	}
-	inst := &instance{
-		mixin:    r.mod.name,
-		step:     "initialization",
-		limits:   limits,
-		executor: r.opts.Executor,
-		stdout:   io.Discard,
-		stderr:   io.Discard,
-		runLog:   func(string) {},
-		mask:     func(string) {},
-		logger:   r.opts.Logger,
-		outputs:  map[string][]byte{},
-	}
-	inst.guestOut, inst.guestErr = termsafe.NewWriter(io.Discard), termsafe.NewWriter(io.Discard)
+	inst := r.newInstance("initialization", limits, io.Discard, io.Discard, func(string) {}, func(string) {}, false)
 	stepCtx, cancel := context.WithTimeout(ctx, limits.StepTimeout)
 	defer cancel()
 	err := r.wait(stepCtx, func() error {

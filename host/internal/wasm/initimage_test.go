@@ -41,6 +41,16 @@ func images(t *testing.T, dir string) []string {
 	return m
 }
 
+// keptImage returns the one image in the cache dir and its bytes.
+func keptImage(t *testing.T, dir string) (string, []byte) {
+	t.Helper()
+	imgs := images(t, dir)
+	require.Len(t, imgs, 1)
+	b, err := os.ReadFile(imgs[0])
+	require.NoError(t, err)
+	return imgs[0], b
+}
+
 func TestImage_laterRunsStartFromIt(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -156,11 +166,8 @@ func TestImage_damaged(t *testing.T) {
 			dir := t.TempDir()
 			bin := guest(t, "imaged")
 			first := imagedRun(t, dir, bin, RunnerOptions{}, 1)[0]
-			imgs := images(t, dir)
-			require.Len(t, imgs, 1)
-			b, err := os.ReadFile(imgs[0])
-			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(imgs[0], damage(b), 0o600))
+			p, b := keptImage(t, dir)
+			require.NoError(t, os.WriteFile(p, damage(b), 0o600))
 
 			second := imagedRun(t, dir, bin, RunnerOptions{}, 1)[0]
 			assert.NotEqual(t, first["rand"], second["rand"], "the damaged image is not used: _initialize runs")
@@ -179,10 +186,7 @@ func TestImage_overCap(t *testing.T) {
 	dir := t.TempDir()
 	bin := guest(t, "imaged")
 	first := imagedRun(t, dir, bin, RunnerOptions{}, 1)[0]
-	kept := images(t, dir)
-	require.Len(t, kept, 1)
-	before, err := os.ReadFile(kept[0])
-	require.NoError(t, err)
+	p, before := keptImage(t, dir)
 	small := RunnerOptions{Policy: policy.Mixin{Limits: policy.Limits{Memory: pageSize}}}
 	e := newEngine(t, EngineOptions{CacheDir: dir})
 	m, err := e.Load(testCtx, "probe", bin)
@@ -193,7 +197,7 @@ func TestImage_overCap(t *testing.T) {
 	require.NoError(t, r.Close(testCtx))
 	assert.Equal(t, int32(1), i32Outputs(t, res, "pages")["pages"],
 		"a cap of one page: the step initialized itself, and its memory.grow failed")
-	after, err := os.ReadFile(kept[0])
+	after, err := os.ReadFile(p)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "the image stays")
 	assert.Equal(t, first, imagedRun(t, dir, bin, RunnerOptions{}, 1)[0])

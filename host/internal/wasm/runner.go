@@ -138,8 +138,7 @@ func (r *Runner) Engine() string {
 // before in every case.
 func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Result, error) {
 	res := step.Result{Outputs: map[string][]byte{}}
-	limits := withDefaults(r.opts.Policy.Limits)
-	capPages := uint64(min(limits.Memory, r.eng.MemoryLimit()) / pageSize)
+	limits, capPages := r.stepLimits()
 	if r.mod.compiled == nil || r.mod.minPages > capPages {
 		res.ExitCode = 1
 		return res, fmt.Errorf("%w: mixin %s needs %s of initial memory, over the memory cap of %s; raise the cap or rebuild the mixin with a smaller initial memory",
@@ -158,20 +157,8 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 		runLog = func(line string) { _, _ = io.WriteString(stdout, line+"\n") } // best effort: the console
 	}
 	budget := &logBudget{left: limits.LogBytes, limit: limits.LogBytes, notice: runLog, cut: []io.Writer{stdout, stderr}}
-	inst := &instance{
-		mixin:    r.mod.name,
-		step:     fmt.Sprintf("%s step %d", in.Action, in.Index),
-		limits:   limits,
-		executor: r.opts.Executor,
-		stdout:   cappedWriter{b: budget, w: stdout},
-		stderr:   cappedWriter{b: budget, w: stderr},
-		runLog:   runLog,
-		mask:     sio.Mask,
-		debug:    sio.Debug,
-		logger:   r.opts.Logger,
-		outputs:  map[string][]byte{},
-	}
-	inst.guestOut, inst.guestErr = termsafe.NewWriter(inst.stdout), termsafe.NewWriter(inst.stderr)
+	inst := r.newInstance(fmt.Sprintf("%s step %d", in.Action, in.Index), limits,
+		cappedWriter{b: budget, w: stdout}, cappedWriter{b: budget, w: stderr}, runLog, sio.Mask, sio.Debug)
 
 	stepCtx, cancel := context.WithTimeout(ctx, limits.StepTimeout)
 	defer cancel()
@@ -185,6 +172,32 @@ func (r *Runner) Run(ctx context.Context, in step.Input, sio step.IO) (step.Resu
 	code, err := r.classify(ctx, stepCtx, limits, runErr)
 	res.ExitCode = code
 	return res, err
+}
+
+// stepLimits returns a step's limits and its memory cap in pages.
+func (r *Runner) stepLimits() (policy.Limits, uint64) {
+	limits := withDefaults(r.opts.Policy.Limits)
+	return limits, uint64(min(limits.Memory, r.eng.MemoryLimit()) / pageSize)
+}
+
+// newInstance returns the host state of one step: its log writers (capped
+// by the caller), mixbox's own log, and the masking of its values.
+func (r *Runner) newInstance(name string, limits policy.Limits, stdout, stderr io.Writer, runLog, mask func(string), debug bool) *instance {
+	inst := &instance{
+		mixin:    r.mod.name,
+		step:     name,
+		limits:   limits,
+		executor: r.opts.Executor,
+		stdout:   stdout,
+		stderr:   stderr,
+		runLog:   runLog,
+		mask:     mask,
+		debug:    debug,
+		logger:   r.opts.Logger,
+		outputs:  map[string][]byte{},
+	}
+	inst.guestOut, inst.guestErr = termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
+	return inst
 }
 
 // GiveUpAfter is how long a step whose context has ended may still take to
