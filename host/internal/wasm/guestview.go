@@ -52,18 +52,12 @@ func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 	i32 := api.ValueTypeI32
 	b := rt.NewHostModuleBuilder(wasiModule)
 	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
-	list := func(args bool) func(v *guestView) [][]byte {
-		if args {
-			return func(v *guestView) [][]byte { return v.args }
-		}
-		return func(v *guestView) [][]byte { return v.env }
-	}
 	for _, f := range []struct {
 		sizes, get string
 		of         func(v *guestView) [][]byte
 	}{
-		{"args_sizes_get", "args_get", list(true)},
-		{"environ_sizes_get", "environ_get", list(false)},
+		{"args_sizes_get", "args_get", func(v *guestView) [][]byte { return v.args }},
+		{"environ_sizes_get", "environ_get", func(v *guestView) [][]byte { return v.env }},
 	} {
 		of := f.of
 		b = b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {

@@ -78,8 +78,9 @@ type reactorInstance struct {
 	stdout  *swapWriter
 	stderr  *swapWriter
 	closeFS func()
-	key     string // the argv and action it was made for
-	snapped bool   // a snapshot was taken: restoring is possible
+	key     string     // the argv and action it was made for
+	view    *guestView // what its steps see of argv and env: the same for every step of key
+	snapped bool       // a snapshot was taken: restoring is possible
 	// initDirty is the first function _initialize called that an image
 	// cannot replay; empty when there was none.
 	initDirty string
@@ -114,7 +115,7 @@ func (r *Runner) runReactor(ctx context.Context, in step.Input, inst *instance, 
 	}
 	ri.stdin.r = bytes.NewReader(in.Stdin)
 	ri.stdout.w, ri.stderr.w = inst.guestOut, inst.guestErr
-	results, err := ri.step.Call(withView(withTracker(ctx, ri.tracker), r.view(in)))
+	results, err := ri.step.Call(withView(withTracker(ctx, ri.tracker), ri.view))
 	ri.stdin.r = bytes.NewReader(nil)
 	ri.stdout.w, ri.stderr.w = io.Discard, io.Discard
 	if err != nil { // a trap, proc_exit or the step's context: discarded
@@ -212,6 +213,7 @@ func (r *Runner) startReactor(ctx context.Context, in step.Input, inst *instance
 		stderr:  &swapWriter{w: inst.guestErr},
 		closeFS: closeFS,
 		key:     key,
+		view:    r.view(in),
 	}
 	if img != nil {
 		ri.mono.base = img.nano
@@ -245,7 +247,7 @@ func (r *Runner) startReactor(ctx context.Context, in step.Input, inst *instance
 	}
 	// A state that may become an image is initialized seeing nothing of the
 	// run (canonicalView); the steps see theirs.
-	view := r.view(in)
+	view := ri.view
 	if path, _ := r.image(); path != "" {
 		view = canonicalView()
 	}
