@@ -2,7 +2,6 @@ package compcache
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -128,30 +127,11 @@ func (c *Cache) serve(key Key, a Alias) (io.ReadCloser, bool, error) {
 		_ = f.Close() // read only
 		return nil, false, c.discard(p, err)
 	}
-	if n, err := wazeroFuncs(b.SectionReader); err != nil || n != a.Funcs {
+	if !b.layout.header || b.layout.funcs != a.Funcs {
 		_ = b.Close() // read only
 		return nil, false, fmt.Errorf("%w: the entry compiles another module", ErrNotServed)
 	}
 	return buffered(b), true, nil
-}
-
-// wazeroFuncs reads the function count of a body: wazero's serialised
-// module starts with "WAZEVO", the length of wazero's version, the version,
-// and the count (u32).
-func wazeroFuncs(r io.ReaderAt) (uint32, error) {
-	var hdr [7 + 255 + 4]byte
-	n, err := r.ReadAt(hdr[:], 0)
-	if n < 8 {
-		return 0, fmt.Errorf("read the compiled module's header: %w", err)
-	}
-	if !bytes.Equal(hdr[:6], []byte("WAZEVO")) {
-		return 0, errors.New("not a wazero compiled module")
-	}
-	at := 7 + int(hdr[6])
-	if at+4 > n {
-		return 0, errors.New("the compiled module's header is short")
-	}
-	return binary.LittleEndian.Uint32(hdr[at:]), nil
 }
 
 // buffered wraps a body for wazero, which reads the offsets of the

@@ -219,14 +219,15 @@ func (c *Cache) verify(f *os.File, key Key) (*body, error) {
 		return nil, bad("it is %d bytes, longer than the %d its header says", size, want)
 	}
 	sr := io.NewSectionReader(f, hdrLen, int64(bodyLen))
-	got, err := bodySum(sr)
+	lay := wazeroLayout(sr)
+	got, err := bodySum(sr, lay)
 	if err != nil {
 		return nil, bad("reading it failed: %s", describe(err))
 	}
 	if got != wantSum {
 		return nil, bad("its body is damaged (checksum mismatch)")
 	}
-	return &body{SectionReader: sr, f: f}, nil
+	return &body{SectionReader: sr, f: f, layout: lay}, nil
 }
 
 // bodySum is the CRC-32C an entry's header holds for its body. For a body
@@ -236,11 +237,11 @@ func (c *Cache) verify(f *os.File, key Key) (*body, error) {
 // second pass over it cost a warm load about 6 ms (RATIONALE.md, "Why does
 // mixbox own the compile cache's file format?"). A body wazero then refuses
 // is discarded by Discard. Any other body is checked whole.
-func bodySum(r *io.SectionReader) (uint32, error) {
+func bodySum(r *io.SectionReader, lay layout) (uint32, error) {
 	h := crc32.New(castagnoli())
 	buf := make([]byte, copyBuf)
-	start, end, ok := wazeroCode(r)
-	if !ok {
+	start, end := lay.codeStart, lay.codeEnd
+	if !lay.code {
 		start, end = r.Size(), r.Size()
 	}
 	for _, part := range [][2]int64{{0, start}, {end, r.Size()}} {
@@ -251,30 +252,43 @@ func bodySum(r *io.SectionReader) (uint32, error) {
 	return h.Sum32(), nil
 }
 
-// wazeroCode finds the compiled code in a body in wazero's format: "WAZEVO",
-// the version's length and the version, the function count (u32), an
-// offset (u64) per function, the code's length (u64), the code, then its
-// CRC-32C (u32) and the rest. ok is false when the body is not laid out so.
-func wazeroCode(r *io.SectionReader) (start, end int64, ok bool) {
-	n, err := wazeroFuncs(r)
-	if err != nil {
-		return 0, 0, false
+// layout is where a body in wazero's format keeps what mixbox reads of it:
+// "WAZEVO", the version's length and the version, the function count
+// (u32), an offset (u64) per function, the code's length (u64), the code,
+// then its CRC-32C (u32) and the rest.
+type layout struct {
+	header bool   // it starts with wazero's header: funcs is its count
+	funcs  uint32 // the functions it compiles
+	code   bool   // the code's range is within the body, its CRC after it
+	// codeStart and codeEnd are the compiled code's range in the body.
+	codeStart, codeEnd int64
+}
+
+// wazeroLayout reads the layout of a body, as far as it goes.
+func wazeroLayout(r *io.SectionReader) layout {
+	var lay layout
+	var hdr [7 + 255 + 4]byte
+	n, _ := r.ReadAt(hdr[:], 0)
+	if n < 8 || !bytes.Equal(hdr[:6], []byte("WAZEVO")) {
+		return lay
 	}
-	var ver [7]byte
-	if _, err := r.ReadAt(ver[:], 0); err != nil {
-		return 0, 0, false
+	at := 7 + int(hdr[6])
+	if at+4 > n {
+		return lay
 	}
-	lenAt := int64(7+int(ver[6])+4) + 8*int64(n)
+	lay.header, lay.funcs = true, binary.LittleEndian.Uint32(hdr[at:])
+	lenAt := int64(at+4) + 8*int64(lay.funcs)
 	var l [8]byte
 	if _, err := r.ReadAt(l[:], lenAt); err != nil {
-		return 0, 0, false
+		return lay
 	}
-	start = lenAt + 8
+	start := lenAt + 8
 	size := binary.LittleEndian.Uint64(l[:])
 	if size > uint64(r.Size()-start) || uint64(r.Size()-start)-size < 4 {
-		return 0, 0, false
+		return lay
 	}
-	return start, start + int64(size), true
+	lay.code, lay.codeStart, lay.codeEnd = true, start, start+int64(size)
+	return lay
 }
 
 // Discard removes the entry for key, which wazero found and could not load
@@ -288,7 +302,8 @@ func (c *Cache) Discard(key Key, why error) error {
 // body is a verified entry's body; closing it closes the file.
 type body struct {
 	*io.SectionReader
-	f *os.File
+	f      *os.File
+	layout layout // of the body, read by verify
 }
 
 func (b *body) Close() error { return b.f.Close() }
@@ -337,7 +352,8 @@ func (c *Cache) add(key Key, content io.Reader) (err error) {
 	if err != nil {
 		return fmt.Errorf("add compile-cache entry: %w", err)
 	}
-	sum, err := bodySum(io.NewSectionReader(tmp, int64(len(hdr)), n))
+	sr := io.NewSectionReader(tmp, int64(len(hdr)), n)
+	sum, err := bodySum(sr, wazeroLayout(sr))
 	if err != nil {
 		return fmt.Errorf("add compile-cache entry: %w", err)
 	}

@@ -357,9 +357,9 @@ func TestCache_hammer(t *testing.T) {
 	}
 }
 
-// wazeroLayout is a body laid out as wazero v1.12 serialises a module: two
+// codeBody is a body laid out as wazero v1.12 serialises a module: two
 // functions, code bytes, their CRC-32C, then a tail.
-func wazeroLayout(code []byte) []byte {
+func codeBody(code []byte) []byte {
 	b := []byte("WAZEVO\x07v1.12.0")
 	b = binary.LittleEndian.AppendUint32(b, 2)
 	b = binary.LittleEndian.AppendUint64(b, 0)
@@ -377,7 +377,7 @@ func TestCache_Get_wazeroCode(t *testing.T) {
 	t.Parallel()
 	code := make([]byte, 64<<10)
 	_, _ = rand.Read(code)
-	body := wazeroLayout(code)
+	body := codeBody(code)
 	codeAt := len(body) - 9 - len(code)
 	key := Key{4}
 	for name, at := range map[string]int{
