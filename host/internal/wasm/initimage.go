@@ -44,9 +44,17 @@ import (
 // imageMagic starts every image file; the last byte is the format version.
 const imageMagic = "MIXBOXI\x01"
 
-// imageHeader is the size of an image's fixed header: magic, key, the
-// guest's monotonic clock at the image, memory length, global count, CRC.
-const imageHeader = 8 + 32 + 8 + 8 + 4 + 4
+// An image's fixed header: the magic, the key, the guest's monotonic clock
+// at the image (u64), the memory's length (u64), the global count (u32) and
+// the CRC-32C (u32), at these offsets; imageHeader is its size.
+const (
+	imageKeyAt     = len(imageMagic)
+	imageClockAt   = imageKeyAt + 32
+	imageMemLenAt  = imageClockAt + 8
+	imageGlobalsAt = imageMemLenAt + 8
+	imageSumAt     = imageGlobalsAt + 4
+	imageHeader    = imageSumAt + 4
+)
 
 // errBadImage wraps why an image was not used.
 var errBadImage = errors.New("initialization image not used")
@@ -196,14 +204,14 @@ func readImageHeader(f *os.File, key [32]byte, nglobals int, limit uint64) (*ini
 		return nil, err
 	}
 	le := binary.LittleEndian
-	img := &initImage{f: f, header: hdr, nano: int64(le.Uint64(hdr[40:])), memLen: le.Uint64(hdr[48:]), sum: le.Uint32(hdr[60:])}
+	img := &initImage{f: f, header: hdr, nano: int64(le.Uint64(hdr[imageClockAt:])), memLen: le.Uint64(hdr[imageMemLenAt:]), sum: le.Uint32(hdr[imageSumAt:])}
 	switch {
-	case string(hdr[:8]) != imageMagic:
+	case string(hdr[:imageKeyAt]) != imageMagic:
 		return nil, errors.New("not an image of this version")
-	case [32]byte(hdr[8:40]) != key:
+	case [32]byte(hdr[imageKeyAt:imageClockAt]) != key:
 		return nil, errors.New("made for another module or configuration")
-	case le.Uint32(hdr[56:]) != uint32(nglobals):
-		return nil, fmt.Errorf("has %d globals, the module %d", le.Uint32(hdr[56:]), nglobals)
+	case le.Uint32(hdr[imageGlobalsAt:]) != uint32(nglobals):
+		return nil, fmt.Errorf("has %d globals, the module %d", le.Uint32(hdr[imageGlobalsAt:]), nglobals)
 	case img.memLen%pageSize != 0:
 		return nil, fmt.Errorf("memory of %d bytes is not whole pages", img.memLen)
 	case uint64(st.Size()) != uint64(n)+img.memLen:
@@ -245,7 +253,7 @@ func (img *initImage) apply(ri *reactorInstance, globals []string) error {
 		return fmt.Errorf("%w: read memory: %w", errBadImage, err)
 	}
 	hdr := img.header
-	clear(hdr[60:64])
+	clear(hdr[imageSumAt:imageHeader])
 	crc := crc32.Update(crc32.Checksum(hdr, castagnoli), castagnoli, buf)
 	if crc != img.sum {
 		return fmt.Errorf("%w: checksum mismatch", errBadImage)
@@ -269,19 +277,19 @@ func saveImage(path string, key [32]byte, ri *reactorInstance) error {
 	b := make([]byte, n+len(mem))
 	le := binary.LittleEndian
 	copy(b, imageMagic)
-	copy(b[8:], key[:])
+	copy(b[imageKeyAt:], key[:])
 	nano := ri.mono.now()
 	if ri.clock != nil { // KeepImage's deterministic clock
 		nano = ri.clock.mono.Load()
 	}
-	le.PutUint64(b[40:], uint64(nano))
-	le.PutUint64(b[48:], uint64(len(mem)))
-	le.PutUint32(b[56:], uint32(len(ri.values)))
+	le.PutUint64(b[imageClockAt:], uint64(nano))
+	le.PutUint64(b[imageMemLenAt:], uint64(len(mem)))
+	le.PutUint32(b[imageGlobalsAt:], uint32(len(ri.values)))
 	for i, v := range ri.values {
 		le.PutUint64(b[imageHeader+8*i:], v)
 	}
 	copy(b[n:], mem)
-	le.PutUint32(b[60:], crc32.Checksum(b, castagnoli))
+	le.PutUint32(b[imageSumAt:], crc32.Checksum(b, castagnoli))
 	return compcache.WriteFile(path, b)
 }
 

@@ -152,14 +152,14 @@ func TestImage_damaged(t *testing.T) {
 		"truncated":          func(b []byte) []byte { return b[:len(b)-100] },
 		"longer":             func(b []byte) []byte { return append(b, 0) },
 		"empty":              func([]byte) []byte { return nil },
-		"magic":              func(b []byte) []byte { b[7] = 9; return b },
-		"key":                func(b []byte) []byte { b[8] ^= 1; return b },
-		"global count":       func(b []byte) []byte { le.PutUint32(b[56:], 3); return b },
-		"memory over size":   func(b []byte) []byte { le.PutUint64(b[48:], 1<<40); return b },
-		"memory not pages":   func(b []byte) []byte { le.PutUint64(b[48:], le.Uint64(b[48:])-1); return b },
-		"memory under min":   func(b []byte) []byte { le.PutUint64(b[48:], 0); return b[:imageHeader+8] },
-		"negative clock":     func(b []byte) []byte { le.PutUint64(b[40:], 1<<63); return b },
-		"memory past header": func(b []byte) []byte { le.PutUint64(b[48:], 2*pageSize+pageSize); return b },
+		"magic":              func(b []byte) []byte { b[imageKeyAt-1] = 9; return b },
+		"key":                func(b []byte) []byte { b[imageKeyAt] ^= 1; return b },
+		"global count":       func(b []byte) []byte { le.PutUint32(b[imageGlobalsAt:], 3); return b },
+		"memory over size":   func(b []byte) []byte { le.PutUint64(b[imageMemLenAt:], 1<<40); return b },
+		"memory not pages":   func(b []byte) []byte { le.PutUint64(b[imageMemLenAt:], le.Uint64(b[imageMemLenAt:])-1); return b },
+		"memory under min":   func(b []byte) []byte { le.PutUint64(b[imageMemLenAt:], 0); return b[:imageHeader+8] },
+		"negative clock":     func(b []byte) []byte { le.PutUint64(b[imageClockAt:], 1<<63); return b },
+		"memory past header": func(b []byte) []byte { le.PutUint64(b[imageMemLenAt:], 2*pageSize+pageSize); return b },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -243,9 +243,9 @@ func FuzzImageHeader(f *testing.F) {
 	key[0] = 7
 	good := make([]byte, imageHeader+8+pageSize)
 	copy(good, imageMagic)
-	copy(good[8:], key[:])
-	binary.LittleEndian.PutUint64(good[48:], pageSize)
-	binary.LittleEndian.PutUint32(good[56:], 1)
+	copy(good[imageKeyAt:], key[:])
+	binary.LittleEndian.PutUint64(good[imageMemLenAt:], pageSize)
+	binary.LittleEndian.PutUint32(good[imageGlobalsAt:], 1)
 	f.Add(good[:imageHeader+8])
 	f.Add([]byte(imageMagic))
 	f.Fuzz(func(t *testing.T, hdr []byte) {
