@@ -13,9 +13,15 @@ EXEC_REACTOR := -buildmode=c-shared -tags mixbox_reactor,mixbox_image
 
 all: build
 
-## build: bin/mixbox (static: it is also an image's porter-runtime) and the exec mixin in both forms, laid out as a mixins dir.
+## build: bin/mixbox (static: it is also an image's porter-runtime) carrying its built-in's compiled code, and the exec mixin in both forms, laid out as a mixins dir.
+# The built-in exec mixin is compiled for this machine's CPU into a fresh
+# cache, which host/internal/cmd/mkseed appends to bin/mixbox (package seed):
+# a run whose cache is empty unpacks it instead of starting on the interpreter.
 build:
 	CGO_ENABLED=0 $(GO) build $(MIXBOXFLAGS) -o $(BIN)/mixbox ./cmd/mixbox
+	rm -rf $(BIN)/seed-cache && $(BIN)/mixbox precompile --cache-dir $(BIN)/seed-cache >/dev/null
+	$(GO) run ./host/internal/cmd/mkseed -cache $(BIN)/seed-cache $(BIN)/mixbox
+	rm -rf $(BIN)/seed-cache
 	$(GO) build -o $(BIN)/mixins/exec/runtimes/exec-runtime ./mixins/exec/cmd/exec-runtime
 	cp mixins/exec/builtin/exec-runtime.wasm $(BIN)/mixins/exec/runtimes/exec-runtime.wasm
 

@@ -41,6 +41,12 @@ type Options struct {
 	// builtin.SHA256). A missing entry is computed; a wrong one makes the
 	// cache and `mixin inspect` name the wrong module.
 	BuiltInSHA256 map[string]string
+	// Seed is a file that may end in the compiled code of the built-in
+	// mixins, which `make build` appends to mixbox's executable (RATIONALE.md,
+	// "Why does mixbox carry its built-in's compiled code?"): a run whose
+	// cache does not hold a built-in unpacks it into the cache instead of
+	// starting it on the interpreter. Empty means none.
+	Seed string
 	// Interpreter runs wasm with wazero's interpreter instead of its compiler.
 	Interpreter bool
 	// CompileLater is for a short-lived process. A module the cache does

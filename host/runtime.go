@@ -29,6 +29,7 @@ func New(opts Options) *Runtime {
 			Logger:       opts.Logger,
 			CompileLater: opts.CompileLater,
 			Sums:         builtInSums(opts.BuiltInSHA256),
+			Seed:         opts.Seed,
 		}),
 	}
 }

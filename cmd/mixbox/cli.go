@@ -248,7 +248,17 @@ func runCommand(env []string, stdout, stderr io.Writer, fill filler) *cli.Comman
 // runtimeOptions are the Runtime's options of a run or precompile command:
 // the cache dir from --cache-dir, $MIXBOX_CACHE_DIR, else the default.
 func runtimeOptions(c *cli.Context, env []string, root string) host.Options {
-	return host.Options{CacheDir: resolveCacheDir(c, env, root), BuiltIns: builtins(), BuiltInSHA256: builtinSums()}
+	return host.Options{CacheDir: resolveCacheDir(c, env, root), BuiltIns: builtins(), BuiltInSHA256: builtinSums(), Seed: self()}
+}
+
+// self is mixbox's executable, which may carry the built-ins' compiled
+// code (host.Options.Seed); "" when it cannot be found.
+func self() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return exe
 }
 
 // resolveCacheDir is --cache-dir, else $MIXBOX_CACHE_DIR, else host.DefaultCacheDir.

@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/mixbox/mixbox/host/internal/errkind"
+	"github.com/mixbox/mixbox/host/internal/seed"
 	"github.com/mixbox/mixbox/host/internal/wasm"
 )
 
@@ -38,6 +40,11 @@ type Options struct {
 	// (BuiltInWhere for a built-in): Load does not hash those again. A
 	// wrong sum names the wrong cache marker and Info.SHA256.
 	Sums map[string][32]byte
+	// Seed is a file that may end in a seed (package seed): the compiled
+	// code of the built-in mixins, which mixbox's build appends to its
+	// executable. Load unpacks a module's into an empty cache instead of
+	// starting it on the interpreter. "" means none.
+	Seed string
 }
 
 // BuiltInWhere is the where of the built-in mixin name for Load.
@@ -52,6 +59,9 @@ type Store struct {
 	eng    *wasm.Engine // the compiler, with the disk cache
 	interp *wasm.Engine // the interpreter, for cold modules
 	loaded map[string]Loaded
+
+	seedOnce sync.Once
+	seed     *seed.Seed // Options.Seed's, nil when it has none
 
 	pending int  // compiles filling the cache in the background
 	closing bool // Close was called while some were pending
@@ -187,7 +197,7 @@ func (s *Store) LoadOn(ctx context.Context, e Engine, name, where string, bin []
 			if compiler.DiskCache() {
 				marker = Marker(s.opts.CacheDir, hex.EncodeToString(sum[:]))
 				_, err := os.Stat(marker)
-				cold = err != nil
+				cold = err != nil && !(e == Auto && s.unseed(ctx, compiler, name, bin, sum))
 			} else {
 				// The cache dir is refused: nothing compiled would be kept, so
 				// the interpreter, which starts ten times sooner, runs it.
@@ -225,6 +235,42 @@ func (s *Store) LoadOn(ctx context.Context, e Engine, name, where string, bin []
 	s.mu.Unlock()
 	l.Notes = notes
 	return l, nil
+}
+
+// unseed unpacks the compiled code of the module bin (sha256 sum) from
+// Options.Seed into the cache, when the seed holds it for this wazero and
+// this CPU: the load is then warm. It reports whether it did; when it did
+// not, the module starts cold as it would without a seed.
+func (s *Store) unseed(ctx context.Context, eng *wasm.Engine, name string, bin []byte, sum [32]byte) bool {
+	s.seedOnce.Do(func() {
+		if s.opts.Seed == "" {
+			return
+		}
+		sd, err := seed.Open(s.opts.Seed)
+		if err != nil {
+			s.opts.Logger.Warn("the compiled code carried in the binary is not used", "err", err)
+		}
+		s.seed = sd
+	})
+	if s.seed == nil {
+		return false
+	}
+	stub, ok := s.seed.Stub(sum)
+	if !ok || s.seed.Dir() != filepath.Base(eng.EntryDir()) {
+		return false
+	}
+	start := time.Now()
+	key, err := eng.StandInKey(ctx, name, bin, sum)
+	if err != nil || key != stub {
+		s.opts.Logger.Debug("the seed's compiled code is for another CPU or configuration", "mixin", name, "err", err)
+		return false
+	}
+	if err := s.seed.Unpack(s.opts.CacheDir); err != nil {
+		s.opts.Logger.Warn("the compiled code carried in the binary is not used", "mixin", name, "err", err)
+		return false
+	}
+	s.opts.Logger.Debug("unpacked the compiled code carried in the binary", "mixin", name, "took", time.Since(start))
+	return true
 }
 
 // loadErr words a load failure: a module the host refuses is ErrIncompatible.

@@ -10,6 +10,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/mixbox/mixbox/host/internal/compcache"
+	"github.com/mixbox/mixbox/wasmabi"
 )
 
 // standInSection names the custom section that makes a stand-in's bytes
@@ -156,15 +157,62 @@ func (e *Engine) learnAlias(ctx context.Context, code []byte, sum [32]byte, entr
 	if err != nil {
 		return err
 	}
+	key, err := e.captureKey(ctx, stub)
+	if err != nil {
+		return err
+	}
+	return e.disk.SetAlias(sum, compcache.Alias{Entry: entry, Stub: key, Funcs: funcs})
+}
+
+// captureKey compiles stub only as far as its cache lookup and returns the
+// key it looked up. The caller holds compileMu.
+func (e *Engine) captureKey(ctx context.Context, stub []byte) (compcache.Key, error) {
 	end := e.disk.Capture()
 	cm, err := e.rt.CompileModule(ctx, stub)
 	key, ok := end()
 	if err == nil {
 		_ = cm.Close(ctx) // never: Capture fails the compile
-		return errors.New("the stand-in compiled")
+		return key, errors.New("the stand-in compiled")
 	}
 	if !ok {
-		return fmt.Errorf("the stand-in was refused before its cache lookup: %w", err)
+		return key, fmt.Errorf("the stand-in was refused before its cache lookup: %w", err)
 	}
-	return e.disk.SetAlias(sum, compcache.Alias{Entry: entry, Stub: key, Funcs: funcs})
+	return key, nil
+}
+
+// StandInKey returns the key wazero gives, on this CPU and in this
+// engine's configuration, to the stand-in of bin, the module whose sha256
+// is sum: the key an alias learnt on another machine must have for its
+// entry to serve here (package seed). It needs a disk cache and the
+// compiler; it compiles nothing.
+func (e *Engine) StandInKey(ctx context.Context, name string, bin []byte, sum [32]byte) (compcache.Key, error) {
+	if e.disk == nil || e.interp {
+		return compcache.Key{}, errors.New("stand-in key: the engine has no disk cache")
+	}
+	p, info, err := checkModule(name, e.version, bin, sum, e.sigs)
+	if err != nil {
+		return compcache.Key{}, err
+	}
+	code := bin
+	if info.Kind == wasmabi.KindReactor {
+		if code, _, err = exportGlobals(bin, p); err != nil { // what newReactorModule compiles
+			return compcache.Key{}, moduleErr(name, err)
+		}
+	}
+	stub, _, _, err := standIn(code, sum)
+	if err != nil {
+		return compcache.Key{}, err
+	}
+	e.compileMu.Lock()
+	defer e.compileMu.Unlock()
+	return e.captureKey(ctx, stub)
+}
+
+// EntryDir returns the directory of the disk cache's entries (compcache:
+// named for the wazero version, GOOS and GOARCH), "" without a disk cache.
+func (e *Engine) EntryDir() string {
+	if e.disk == nil {
+		return ""
+	}
+	return e.disk.Dir()
 }
