@@ -197,7 +197,7 @@ func (s *Store) LoadOn(ctx context.Context, e Engine, name, where string, bin []
 			if compiler.DiskCache() {
 				marker = Marker(s.opts.CacheDir, hex.EncodeToString(sum[:]))
 				_, err := os.Stat(marker)
-				cold = err != nil && !(e == Auto && s.unseed(ctx, compiler, name, bin, sum))
+				cold = err != nil && (e != Auto || !s.unseed(ctx, compiler, name, bin, sum))
 			} else {
 				// The cache dir is refused: nothing compiled would be kept, so
 				// the interpreter, which starts ten times sooner, runs it.
