@@ -338,37 +338,35 @@ const (
 // for a name no cache holds (another directory, a path out of it).
 func (s *Seed) kind(name string) fileKind {
 	dir, base, nested := strings.Cut(name, "/")
-	if !nested {
-		rest, ok := strings.CutPrefix(dir, "mixbox-")
-		switch {
-		case !ok:
-		case isKey(strings.TrimSuffix(rest, ".compiled")) && strings.HasSuffix(rest, ".compiled"):
-			return marker
-		case isKey(strings.TrimSuffix(rest, ".reactor1")) && strings.HasSuffix(rest, ".reactor1"):
-			return reactor
-		}
-		return none
-	}
 	switch {
-	case dir != s.dir:
+	case !nested && keyed(dir, "mixbox-", ".compiled"):
+		return marker
+	case !nested && keyed(dir, "mixbox-", ".reactor1"):
+		return reactor
+	case !nested || dir != s.dir:
 		return none
-	case isKey(base):
+	case keyed(base, "", ""):
 		return entry
-	case strings.HasSuffix(base, ".alias") && isKey(strings.TrimSuffix(base, ".alias")):
+	case keyed(base, "", ".alias"):
 		return alias
-	case strings.HasSuffix(base, ".init") && isKey(strings.TrimSuffix(base, ".init")):
+	case keyed(base, "", ".init"):
 		return image
 	}
 	return none
 }
 
-// isKey reports whether s is a sha256 in lower-case hex.
-func isKey(s string) bool {
-	if len(s) != 64 {
+// keyed reports whether name is prefix, a sha256 in lower-case hex, then
+// suffix.
+func keyed(name, prefix, suffix string) bool {
+	key, ok := strings.CutPrefix(name, prefix)
+	if !ok {
 		return false
 	}
-	_, err := hex.DecodeString(s)
-	return err == nil && strings.ToLower(s) == s
+	if key, ok = strings.CutSuffix(key, suffix); !ok || len(key) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(key)
+	return err == nil && strings.ToLower(key) == key
 }
 
 // validDir reports whether dir can be an entry directory's name.

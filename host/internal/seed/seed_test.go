@@ -220,7 +220,7 @@ func TestUnpack_hostile(t *testing.T) {
 	names := []string{
 		"../escape", "/etc/passwd", testDir + "/../../escape", testDir + "/" + key + "/x",
 		"other-dir/" + key, "mixbox-x.compiled", testDir + "/" + key + ".exe", "mixbox-" + key + ".compiled/x",
-		"mixbox-" + key + ".COMPILED", testDir + "/" + key[:63] + "G", "",
+		"mixbox-" + key + ".COMPILED", testDir + "/" + key[:63] + "G", "", key + ".compiled", key,
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
