@@ -87,8 +87,12 @@ func loadSteps(input []byte) ([]Step, error) {
 // way Porter's builder.UnmarshalAction does it: through a generic map, then
 // each step list re-encoded and decoded into []Step. An input that this
 // round trip cannot change is decoded once, from its node tree
-// (loadActionsDirect), with the same result.
+// (loadActionsDirect), with the same result; and input in the plain form
+// mixbox's host writes is read without yaml.v3 (loadActionsPlain).
 func loadActions(input []byte) ([]action, error) {
+	if actions, ok := loadActionsPlain(input); ok {
+		return actions, nil
+	}
 	if actions, ok := loadActionsDirect(input); ok {
 		return actions, nil
 	}
