@@ -102,10 +102,11 @@ func BenchmarkHostCall(b *testing.B) {
 	}
 }
 
-// execStepInput is one exec step of the built-in exec mixin.
+// execStepInput is one exec step of the built-in exec mixin, written as
+// the host writes a step's stdin (tmpl.MarshalStdin).
 func execStepInput() step.Input {
 	return step.Input{Mixin: "exec", Action: "install", Index: 1, Args: []string{"install"},
-		Stdin: []byte("install:\n- exec:\n    description: bench\n    command: \"true\"\n    arguments: [a, b]\n")}
+		Stdin: []byte("install:\n  - exec:\n      arguments:\n        - a\n        - b\n      command: \"true\"\n      description: bench\n")}
 }
 
 // execReactor returns a runner of the built-in exec module (a reactor) in e
