@@ -34,12 +34,7 @@ func loadActionsPlain(input []byte) ([]action, bool) {
 		if steps.kind != 'q' {
 			return nil, false
 		}
-		a := action{Name: name.val}
-		if len(steps.kids) > 0 {
-			a.Steps = make([]Step, len(steps.kids))
-		} else {
-			a.Steps = []Step{}
-		}
+		a := action{Name: name.val, Steps: make([]Step, len(steps.kids))}
 		for j, s := range steps.kids {
 			if s.kind != 'm' {
 				return nil, false
@@ -130,15 +125,10 @@ func (p *plainParser) node(ind int) (*pnode, bool) {
 // sequence reads "- item" lines at ind.
 func (p *plainParser) sequence(ind int) (*pnode, bool) {
 	n := &pnode{kind: 'q'}
-	for p.indent(p.i) == ind {
-		rest := p.lines[p.i][ind:]
-		if !strings.HasPrefix(rest, "- ") {
-			if rest == "-" || !strings.HasPrefix(rest, "-") {
-				break // a null item, or the mapping the sequence is in goes on
-			}
-			return nil, false
-		}
-		item := rest[2:]
+	// Any other line ends the sequence: the mapping it is in goes on, or
+	// nothing reads the line (a null item "-") and the input is refused.
+	for p.indent(p.i) == ind && strings.HasPrefix(p.lines[p.i][ind:], "- ") {
+		item := p.lines[p.i][ind+2:]
 		var kid *pnode
 		var ok bool
 		if k, _, isKey := cutKey(item); isKey && k != "" {
@@ -158,6 +148,7 @@ func (p *plainParser) sequence(ind int) (*pnode, bool) {
 // one (after a "- " it is not a whole line).
 func (p *plainParser) mapping(ind int, first string) (*pnode, bool) {
 	n := &pnode{kind: 'm'}
+	seen := make(map[string]bool) // a linear search would make many keys quadratic
 	text := first
 	for {
 		k, v, isKey := cutKey(text)
@@ -165,9 +156,10 @@ func (p *plainParser) mapping(ind int, first string) (*pnode, bool) {
 			return nil, false
 		}
 		key, ok := scalar(k)
-		if !ok || key.tag != 's' || key.val == "<<" || n.get(key.val) != nil {
+		if !ok || key.tag != 's' || key.val == "<<" || seen[key.val] {
 			return nil, false
 		}
+		seen[key.val] = true
 		var val *pnode
 		if v == "" {
 			p.i++
@@ -240,12 +232,8 @@ func (p *plainParser) literal(clip bool, ind int) (*pnode, bool) {
 		}
 		lines = append(lines, l[in:])
 	}
-	for len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-		p.i-- // trailing empty lines are not the block's: give them back
-	}
-	if p.i < len(p.lines) && strings.TrimLeft(p.lines[p.i], " ") == "" {
-		return nil, false // an empty line outside a block
+	if lines[len(lines)-1] == "" {
+		return nil, false // trailing empty lines: chomping is yaml.v3's to apply
 	}
 	s := strings.Join(lines, "\n")
 	if clip {

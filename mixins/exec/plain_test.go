@@ -11,14 +11,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// yamlActions is loadActions without the plain reader: what yaml.v3 gives.
-func yamlActions(in []byte) ([]action, error) {
-	if actions, ok := loadActionsDirect(in); ok {
-		return actions, nil
-	}
-	return loadActionsRoundTrip(in)
-}
-
 // hostInput writes a rendered step as mixbox's host writes a step's stdin
 // (host/internal/tmpl.MarshalStdin): yaml.v3, 2-space indent.
 func hostInput(tb testing.TB, action string, step map[string]any) []byte {
@@ -134,7 +126,7 @@ func TestLoadActionsPlain(t *testing.T) {
 			continue
 		}
 		read++
-		want, err := yamlActions(in)
+		want, err := loadActionsYAML(in)
 		require.NoError(t, err, "%s", in)
 		require.Equal(t, canonical(want), canonical(got), "%s", in)
 	}
@@ -154,7 +146,7 @@ func TestLoadActionsPlain(t *testing.T) {
 		in := hostInput(t, "install", c.step)
 		got, ok := loadActionsPlain(in)
 		require.Equal(t, c.plain, ok, "read without yaml.v3: %s", in)
-		want, err := yamlActions(in)
+		want, err := loadActionsYAML(in)
 		require.NoError(t, err)
 		if ok {
 			assert.Equal(t, canonical(want), canonical(got), "%s", in)
@@ -192,7 +184,7 @@ func FuzzLoadActionsPlain(f *testing.F) {
 		if !ok {
 			return
 		}
-		want, err := yamlActions(in)
+		want, err := loadActionsYAML(in)
 		require.NoError(t, err, "yaml.v3 fails where the plain reader did not: %q", in)
 		require.Equal(t, canonical(want), canonical(got), "%q", in)
 	})

@@ -93,6 +93,12 @@ func loadActions(input []byte) ([]action, error) {
 	if actions, ok := loadActionsPlain(input); ok {
 		return actions, nil
 	}
+	return loadActionsYAML(input)
+}
+
+// loadActionsYAML is loadActions through yaml.v3 alone: decoded directly
+// when the round trip cannot change the input, else the round trip.
+func loadActionsYAML(input []byte) ([]action, error) {
 	if actions, ok := loadActionsDirect(input); ok {
 		return actions, nil
 	}
